@@ -1,0 +1,198 @@
+/**
+ * The tables. `drizzle-kit generate` turns this file into the migrations in
+ * `drizzle/`; the server applies them at start.
+ *
+ * A missing arch is stored as '' so that (testcase, item, arch) can be a plain
+ * unique key; the API maps '' back to null.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  json,
+  jsonb,
+  pgTable,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+export const testcases = pgTable(
+  'testcases',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('testcases_name_key').on(t.name),
+    // text_pattern_ops lets `name LIKE 'dist.%'` (the `dist.*` filter) use the index.
+    index('testcases_name_prefix_idx').using('btree', t.name.op('text_pattern_ops')),
+  ],
+);
+
+export const items = pgTable(
+  'items',
+  {
+    id: serial('id').primaryKey(),
+    type: text('type').notNull(),
+    name: text('name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('items_type_name_key').on(t.type, t.name), index('items_name_idx').on(t.name)],
+);
+
+export const taskStates = pgTable(
+  'task_states',
+  {
+    id: serial('id').primaryKey(),
+    testcaseId: integer('testcase_id')
+      .notNull()
+      .references(() => testcases.id),
+    itemId: integer('item_id')
+      .notNull()
+      .references(() => items.id),
+    arch: text('arch').notNull().default(''),
+    lastOutcome: text('last_outcome'),
+    emittedOutcome: text('emitted_outcome'),
+    lastResultId: bigint('last_result_id', { mode: 'number' }),
+    lastEmissionSeq: bigint('last_emission_seq', { mode: 'number' }),
+    resultCount: integer('result_count').notNull().default(0),
+    emissionCount: integer('emission_count').notNull().default(0),
+    stateVersion: integer('state_version').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('task_states_key').on(t.testcaseId, t.itemId, t.arch),
+    index('task_states_item_idx').on(t.itemId),
+  ],
+);
+
+export const results = pgTable(
+  'results',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    testcaseId: integer('testcase_id')
+      .notNull()
+      .references(() => testcases.id),
+    itemId: integer('item_id')
+      .notNull()
+      .references(() => items.id),
+    arch: text('arch').notNull().default(''),
+    outcome: text('outcome').notNull(),
+    note: text('note'),
+    refUrl: text('ref_url'),
+    data: jsonb('data').$type<ResultData>().notNull().default({}),
+    groups: text('groups').array().notNull().default(sql`'{}'::text[]`),
+    submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
+    forced: boolean('forced').notNull().default(false),
+    taskStateId: integer('task_state_id')
+      .notNull()
+      .references(() => taskStates.id),
+    stateVersion: integer('state_version').notNull(),
+    emissionSeq: bigint('emission_seq', { mode: 'number' }).references((): AnyPgColumn => emissions.seq),
+    duplicateOfSeq: bigint('duplicate_of_seq', { mode: 'number' }).references((): AnyPgColumn => emissions.seq),
+  },
+  (t) => [
+    index('results_testcase_idx').on(t.testcaseId, t.id),
+    index('results_item_idx').on(t.itemId, t.testcaseId, t.id),
+    index('results_outcome_idx').on(t.outcome, t.id),
+    index('results_arch_idx').on(t.arch, t.id),
+    index('results_submitted_at_idx').on(t.submittedAt),
+    index('results_groups_idx').using('gin', t.groups),
+    index('results_task_state_idx').on(t.taskStateId, t.stateVersion),
+  ],
+);
+
+export const emissions = pgTable(
+  'emissions',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    msgId: text('msg_id').notNull(),
+    topic: text('topic').notNull(),
+    // `json`, not `jsonb`: the body keeps the key order it was written with,
+    // so the published envelope is the same text every time it is rebuilt.
+    body: json('body').$type<EmissionBody>().notNull(),
+    timestamp: bigint('timestamp', { mode: 'number' }).notNull(),
+    outcome: text('outcome').notNull(),
+    prevOutcome: text('prev_outcome'),
+    forced: boolean('forced').notNull(),
+    resultId: bigint('result_id', { mode: 'number' })
+      .notNull()
+      .references((): AnyPgColumn => results.id),
+    taskStateId: integer('task_state_id')
+      .notNull()
+      .references(() => taskStates.id),
+    testcaseId: integer('testcase_id')
+      .notNull()
+      .references(() => testcases.id),
+    itemId: integer('item_id')
+      .notNull()
+      .references(() => items.id),
+    arch: text('arch').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('emissions_msg_id_key').on(t.msgId),
+    index('emissions_testcase_idx').on(t.testcaseId, t.seq),
+    index('emissions_item_idx').on(t.itemId, t.seq),
+    index('emissions_outcome_idx').on(t.outcome, t.seq),
+    index('emissions_arch_idx').on(t.arch, t.seq),
+    index('emissions_created_at_idx').on(t.createdAt),
+    index('emissions_result_idx').on(t.resultId),
+  ],
+);
+
+/**
+ * The one-row counter behind the gap-free emission sequence. A transaction
+ * that emits increments it as its last write and so holds its row lock until
+ * commit: see `src/results/record.ts` for why that gives dense, commit-ordered
+ * sequence numbers.
+ */
+export const emissionSequence = pgTable(
+  'emission_sequence',
+  {
+    id: integer('id').primaryKey().default(1),
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [check('emission_sequence_single_row', sql`${t.id} = 1`)],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: serial('id').primaryKey(),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('api_tokens_name_key').on(t.name), uniqueIndex('api_tokens_hash_key').on(t.tokenHash)],
+);
+
+/** Free key/value data of a result: each value a string or a list of strings. */
+export type ResultData = Record<string, string | string[]>;
+
+/** Taskotron's per-build message body, plus `arch` and `forced`. */
+export interface EmissionBody {
+  task: { name: string; item: string; type: string; arch: string | null };
+  result: {
+    id: number;
+    submit_time: string;
+    prev_outcome: string | null;
+    outcome: string;
+    log_url: string | null;
+    forced: boolean;
+  };
+}
+
+export type TestcaseRow = typeof testcases.$inferSelect;
+export type ItemRow = typeof items.$inferSelect;
+export type TaskStateRow = typeof taskStates.$inferSelect;
+export type ResultRow = typeof results.$inferSelect;
+export type EmissionRow = typeof emissions.$inferSelect;

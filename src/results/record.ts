@@ -1,0 +1,492 @@
+/**
+ * The recording rule (design.md, "The rule"): store every result, keep one
+ * task-state row per (testcase, item type, item, arch), and emit only when
+ * that key has never emitted, when the outcome differs from the one last
+ * emitted, or when the result is forced.
+ *
+ * Concurrency. A call is one transaction. Its task-state rows are locked by an
+ * upsert (`INSERT .. ON CONFLICT DO UPDATE` always locks the row) before the
+ * decision is made, so two results for one key are decided one after the
+ * other and each sees what the other emitted; results for different keys lock
+ * different rows and never wait for each other. A batch locks its keys in one
+ * sorted order, and every transaction takes its locks class by class
+ * (testcases, items, task states, sequence), so batches cannot deadlock.
+ *
+ * The gap-free sequence. Emission numbers come from the one-row
+ * `emission_sequence` table, incremented in the transaction's last statement;
+ * the row lock it takes is held until commit. Hence:
+ * - a rolled-back transaction also rolls back its increment: no hole;
+ * - the next emitting transaction can only read the counter after the
+ *   previous one committed (or rolled back), so seq order is commit order and
+ *   a reader that has seen seq N has already been able to see every seq < N.
+ * Only transactions that emit touch the counter, and they hold it for one
+ * statement plus the commit; duplicates never take it.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
+import { badInput } from '../errors.ts';
+import { type Executor, queryRows, type Tx } from '../db/client.ts';
+import type { EmissionBody } from '../db/schema.ts';
+import { type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
+import { archOut, type EmissionView, type ResultView } from './views.ts';
+
+/** NOTIFY channel carrying the highest committed seq of a transaction. */
+export const EMISSIONS_CHANNEL = 'resultsbus_emissions';
+/** NOTIFY channel carrying the ids of recorded results, as ranges `a-b,c`. */
+export const RESULTS_CHANNEL = 'resultsbus_results';
+
+export interface RecorderOptions {
+  /** Outcome names accepted. */
+  outcomes: readonly string[];
+  /** fedmsg topic of every emission, e.g. `org.fedoraproject.dev.taskotron.result.new`. */
+  topic: string;
+  /** Largest accepted batch. */
+  maxBatch: number;
+}
+
+export interface RecordedResult {
+  result: ResultView;
+  /** The emission this result produced, when it produced one. */
+  emission: EmissionView | null;
+}
+
+interface LockedState {
+  id: number;
+  key: string;
+  emittedOutcome: string | null;
+  /** An emission seq already in the table, or a new one: `base + k`. */
+  lastEmission: EmissionRef | null;
+  stateVersion: number;
+  results: number;
+  emissions: number;
+  lastOutcome: string | null;
+  lastResultId: number | null;
+}
+
+type EmissionRef = { kind: 'stored'; seq: number } | { kind: 'new'; k: number };
+
+/**
+ * Testcase and item ids never change once created and rows are never deleted,
+ * so they can be kept in memory. Only ids known to be committed go in.
+ */
+class IdCache {
+  private readonly map = new Map<string, number>();
+  constructor(private readonly max = 200_000) {}
+  get(key: string): number | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, id: number): void {
+    if (this.map.size >= this.max) this.map.clear();
+    this.map.set(key, id);
+  }
+}
+
+const keyOf = (testcaseId: number, itemId: number, arch: string): string => `${testcaseId}\u0000${itemId}\u0000${arch}`;
+const itemKey = (type: string, name: string): string => `${type}\u0000${name}`;
+
+/** `2015-05-14 23:14:56 UTC`, as Taskotron wrote submit_time. */
+export function submitTime(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** Compresses sorted ids to `a-b,c` ranges for a NOTIFY payload (at most 8000 bytes). */
+function idRanges(ids: number[]): string[] {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const parts: string[] = [];
+  let start = sorted[0];
+  let prev = start;
+  const flush = (): void => {
+    if (start !== undefined && prev !== undefined) parts.push(start === prev ? `${start}` : `${start}-${prev}`);
+  };
+  for (const id of sorted.slice(1)) {
+    if (prev !== undefined && id === prev + 1) {
+      prev = id;
+      continue;
+    }
+    flush();
+    start = id;
+    prev = id;
+  }
+  flush();
+  const payloads: string[] = [];
+  let current = '';
+  for (const part of parts) {
+    if (current.length + part.length + 1 > 7000) {
+      payloads.push(current);
+      current = '';
+    }
+    current = current === '' ? part : `${current},${part}`;
+  }
+  if (current !== '') payloads.push(current);
+  return payloads;
+}
+
+export class Recorder {
+  private readonly ids = new IdCache();
+
+  constructor(readonly options: RecorderOptions) {}
+
+  /**
+   * Records a batch, all or nothing, in input order. On a database it runs its
+   * own transaction; on a transaction it runs inside it (as a savepoint).
+   *
+   * @param field name used in error paths: `input` for one result, `inputs` for a batch
+   */
+  async record(executor: Executor, inputs: readonly RecordResultInput[], field = 'inputs'): Promise<RecordedResult[]> {
+    if (inputs.length === 0) return [];
+    if (inputs.length > this.options.maxBatch) {
+      throw badInput(field, `has ${inputs.length} results; at most ${this.options.maxBatch} are allowed per call`);
+    }
+    const valid = inputs.map((input, i) =>
+      validateResultInput(inputs.length === 1 && field === 'input' ? field : `${field}[${i}]`, input, this.options.outcomes),
+    );
+    const topLevel = !(executor instanceof PgTransaction);
+    const created: Array<[string, number]> = [];
+    const recorded = await executor.transaction((tx) => this.apply(tx, valid, created));
+    // Ids this call created are safe to remember only once they are committed.
+    if (topLevel) for (const [key, id] of created) this.ids.set(key, id);
+    return recorded;
+  }
+
+  private async resolveTestcases(tx: Tx, names: string[], created: Array<[string, number]>): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    let missing: string[] = [];
+    for (const name of names) {
+      const id = this.ids.get(`t\u0000${name}`);
+      if (id === undefined) missing.push(name);
+      else out.set(name, id);
+    }
+    if (missing.length === 0) return out;
+    missing.sort();
+    const lookup = async (): Promise<void> => {
+      const rows = await queryRows<{ id: number; name: string }>(
+        tx,
+        sql`SELECT id, name FROM testcases WHERE name IN (SELECT jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))`,
+      );
+      for (const row of rows) {
+        out.set(row.name, row.id);
+        this.ids.set(`t\u0000${row.name}`, row.id);
+      }
+      missing = missing.filter((n) => !out.has(n));
+    };
+    await lookup();
+    if (missing.length === 0) return out;
+    const inserted = await queryRows<{ id: number; name: string }>(
+      tx,
+      sql`INSERT INTO testcases (name) SELECT n FROM jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb) AS n ORDER BY n ON CONFLICT (name) DO NOTHING RETURNING id, name`,
+    );
+    for (const row of inserted) {
+      out.set(row.name, row.id);
+      created.push([`t\u0000${row.name}`, row.id]);
+    }
+    missing = missing.filter((n) => !out.has(n));
+    // A concurrent transaction created the rest; it has committed by now
+    // (ON CONFLICT waited for it), so a new statement sees its rows.
+    if (missing.length > 0) await lookup();
+    return out;
+  }
+
+  private async resolveItems(
+    tx: Tx,
+    pairs: Array<{ type: string; name: string }>,
+    created: Array<[string, number]>,
+  ): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    let missing: Array<{ type: string; name: string }> = [];
+    for (const p of pairs) {
+      const id = this.ids.get(`i\u0000${itemKey(p.type, p.name)}`);
+      if (id === undefined) missing.push(p);
+      else out.set(itemKey(p.type, p.name), id);
+    }
+    if (missing.length === 0) return out;
+    missing.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : 1) : a.type < b.type ? -1 : 1));
+    const lookup = async (): Promise<void> => {
+      const rows = await queryRows<{ id: number; type: string; name: string }>(
+        tx,
+        sql`SELECT i.id, i.type, i.name FROM items i
+            JOIN jsonb_to_recordset(${JSON.stringify(missing)}::jsonb) AS m(type text, name text)
+              ON i.type = m.type AND i.name = m.name`,
+      );
+      for (const row of rows) {
+        out.set(itemKey(row.type, row.name), row.id);
+        this.ids.set(`i\u0000${itemKey(row.type, row.name)}`, row.id);
+      }
+      missing = missing.filter((p) => !out.has(itemKey(p.type, p.name)));
+    };
+    await lookup();
+    if (missing.length === 0) return out;
+    const inserted = await queryRows<{ id: number; type: string; name: string }>(
+      tx,
+      sql`INSERT INTO items (type, name)
+          SELECT m.type, m.name FROM jsonb_to_recordset(${JSON.stringify(missing)}::jsonb) AS m(type text, name text)
+          ORDER BY m.type, m.name
+          ON CONFLICT (type, name) DO NOTHING RETURNING id, type, name`,
+    );
+    for (const row of inserted) {
+      out.set(itemKey(row.type, row.name), row.id);
+      created.push([`i\u0000${itemKey(row.type, row.name)}`, row.id]);
+    }
+    missing = missing.filter((p) => !out.has(itemKey(p.type, p.name)));
+    if (missing.length > 0) await lookup();
+    return out;
+  }
+
+  private async apply(tx: Tx, inputs: ValidResultInput[], created: Array<[string, number]>): Promise<RecordedResult[]> {
+    const now = new Date();
+    const testcaseIds = await this.resolveTestcases(tx, [...new Set(inputs.map((r) => r.testcase))], created);
+    const uniqueItems = new Map(inputs.map((r) => [itemKey(r.type, r.item), { type: r.type, name: r.item }]));
+    const itemIds = await this.resolveItems(tx, [...uniqueItems.values()], created);
+
+    const keyed = inputs.map((input) => {
+      const testcaseId = testcaseIds.get(input.testcase);
+      const itemId = itemIds.get(itemKey(input.type, input.item));
+      if (testcaseId === undefined || itemId === undefined) throw new Error('testcase or item id was not resolved');
+      return { input, testcaseId, itemId, key: keyOf(testcaseId, itemId, input.arch) };
+    });
+
+    // Lock every task-state row of the batch, in one sorted order, and take
+    // the result ids in the same round trip.
+    const keys = [...new Map(keyed.map((k) => [k.key, k])).values()]
+      .map((k) => ({ testcase_id: k.testcaseId, item_id: k.itemId, arch: k.input.arch }))
+      .sort((a, b) => a.testcase_id - b.testcase_id || a.item_id - b.item_id || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0))
+      .map((k, ord) => ({ ...k, ord }));
+    const lockedRows = await queryRows<{
+      id: number;
+      testcase_id: number;
+      item_id: number;
+      arch: string;
+      emitted_outcome: string | null;
+      last_outcome: string | null;
+      last_result_id: number | string | null;
+      last_emission_seq: number | string | null;
+      state_version: number;
+      result_count: number;
+      emission_count: number;
+      result_ids: Array<number | string>;
+    }>(
+      tx,
+      sql`WITH keys AS (
+            SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(testcase_id int, item_id int, arch text, ord int)
+          ), locked AS (
+            INSERT INTO task_states (testcase_id, item_id, arch)
+            SELECT testcase_id, item_id, arch FROM keys ORDER BY ord
+            ON CONFLICT (testcase_id, item_id, arch) DO UPDATE SET updated_at = task_states.updated_at
+            RETURNING id, testcase_id, item_id, arch, emitted_outcome, last_outcome, last_result_id,
+                      last_emission_seq, state_version, result_count, emission_count
+          )
+          SELECT l.*, (SELECT json_agg(nextval('results_id_seq')) FROM generate_series(1, ${inputs.length}::int)) AS result_ids
+          FROM locked l`,
+    );
+    const states = new Map<string, LockedState>();
+    for (const row of lockedRows) {
+      const key = keyOf(row.testcase_id, row.item_id, row.arch);
+      states.set(key, {
+        id: row.id,
+        key,
+        emittedOutcome: row.emitted_outcome,
+        lastEmission: row.last_emission_seq === null ? null : { kind: 'stored', seq: Number(row.last_emission_seq) },
+        stateVersion: row.state_version,
+        results: 0,
+        emissions: 0,
+        lastOutcome: row.last_outcome,
+        lastResultId: row.last_result_id === null ? null : Number(row.last_result_id),
+      });
+    }
+    const resultIds = (lockedRows[0]?.result_ids ?? []).map(Number).sort((a, b) => a - b);
+    if (resultIds.length !== inputs.length) throw new Error('result ids were not allocated');
+
+    // The rule, applied in input order over the locked states.
+    const resultRows: Array<Record<string, unknown>> = [];
+    const emissionRows: Array<Record<string, unknown>> = [];
+    const decided: Array<{ view: Omit<ResultView, 'emissionSeq' | 'duplicateOfSeq'>; emit: number | null; dup: EmissionRef | null; emission: Omit<EmissionView, 'seq'> | null }> = [];
+    keyed.forEach(({ input, testcaseId, itemId, key }, i) => {
+      const state = states.get(key);
+      const id = resultIds[i];
+      if (state === undefined || id === undefined) throw new Error('task state was not locked');
+      state.stateVersion += 1;
+      state.results += 1;
+      state.lastOutcome = input.outcome;
+      state.lastResultId = id;
+      let emitK: number | null = null;
+      let dup: EmissionRef | null = null;
+      let emission: Omit<EmissionView, 'seq'> | null = null;
+      const neverEmitted = state.lastEmission === null;
+      const changed = !neverEmitted && input.outcome !== state.emittedOutcome;
+      if (neverEmitted || changed || input.force) {
+        const prevOutcome = neverEmitted ? null : state.emittedOutcome;
+        emitK = emissionRows.length + 1;
+        const body: EmissionBody = {
+          task: { name: input.testcase, item: input.item, type: input.type, arch: archOut(input.arch) },
+          result: {
+            id,
+            submit_time: submitTime(now),
+            prev_outcome: prevOutcome,
+            outcome: input.outcome,
+            log_url: input.refUrl,
+            forced: !neverEmitted && !changed,
+          },
+        };
+        emission = {
+          msgId: `${now.getUTCFullYear()}-${randomUUID()}`,
+          topic: this.options.topic,
+          timestamp: Math.floor(now.getTime() / 1000),
+          body,
+          outcome: input.outcome,
+          prevOutcome,
+          forced: body.result.forced,
+          resultId: id,
+          taskStateId: state.id,
+          testcaseId,
+          testcase: input.testcase,
+          itemId,
+          item: input.item,
+          type: input.type,
+          arch: archOut(input.arch),
+          createdAt: now,
+        };
+        emissionRows.push({
+          k: emitK,
+          msg_id: emission.msgId,
+          topic: emission.topic,
+          body: JSON.stringify(body),
+          timestamp: emission.timestamp,
+          outcome: input.outcome,
+          prev_outcome: prevOutcome,
+          forced: emission.forced,
+          result_id: id,
+          task_state_id: state.id,
+          testcase_id: testcaseId,
+          item_id: itemId,
+          arch: input.arch,
+        });
+        state.emittedOutcome = input.outcome;
+        state.lastEmission = { kind: 'new', k: emitK };
+        state.emissions += 1;
+      } else {
+        dup = state.lastEmission;
+      }
+      resultRows.push({
+        id,
+        testcase_id: testcaseId,
+        item_id: itemId,
+        arch: input.arch,
+        outcome: input.outcome,
+        note: input.note,
+        ref_url: input.refUrl,
+        data: input.data,
+        groups: input.groups,
+        forced: input.force,
+        task_state_id: state.id,
+        state_version: state.stateVersion,
+        emission_k: emitK,
+        dup_k: dup?.kind === 'new' ? dup.k : null,
+        dup_seq: dup?.kind === 'stored' ? dup.seq : null,
+      });
+      decided.push({
+        view: {
+          id,
+          testcaseId,
+          testcase: input.testcase,
+          itemId,
+          item: input.item,
+          type: input.type,
+          arch: archOut(input.arch),
+          outcome: input.outcome,
+          note: input.note,
+          refUrl: input.refUrl,
+          data: input.data,
+          groups: input.groups,
+          submittedAt: now,
+          forced: input.force,
+          taskStateId: state.id,
+          stateVersion: state.stateVersion,
+        },
+        emit: emitK,
+        dup,
+        emission,
+      });
+    });
+    const stateRows = [...states.values()].map((s) => ({
+      id: s.id,
+      last_outcome: s.lastOutcome,
+      emitted_outcome: s.emittedOutcome,
+      last_result_id: s.lastResultId,
+      last_k: s.lastEmission?.kind === 'new' ? s.lastEmission.k : null,
+      last_seq: s.lastEmission?.kind === 'stored' ? s.lastEmission.seq : null,
+      results: s.results,
+      emissions: s.emissions,
+      state_version: s.stateVersion,
+    }));
+
+    const emitted = emissionRows.length;
+    // Only a transaction that emits touches the sequence row (and waits for it).
+    const seqs =
+      emitted > 0
+        ? sql`UPDATE emission_sequence SET last_seq = last_seq + ${emitted}::int WHERE id = 1 RETURNING last_seq - ${emitted}::int AS base`
+        : sql`SELECT 0::bigint AS base`;
+    const notifyEmissions =
+      emitted > 0 ? sql`pg_notify(${EMISSIONS_CHANNEL}, (s.base + ${emitted}::int)::text)` : sql`NULL`;
+    const nowIso = now.toISOString();
+    const rows = await queryRows<{ base: number | string }>(
+      tx,
+      sql`WITH s AS (${seqs}),
+          ins_e AS (
+            INSERT INTO emissions (seq, msg_id, topic, body, timestamp, outcome, prev_outcome, forced,
+                                   result_id, task_state_id, testcase_id, item_id, arch, created_at)
+            SELECT s.base + e.k, e.msg_id, e.topic, e.body::json, e.timestamp, e.outcome, e.prev_outcome, e.forced,
+                   e.result_id, e.task_state_id, e.testcase_id, e.item_id, e.arch, ${nowIso}::timestamptz
+            FROM s, jsonb_to_recordset(${JSON.stringify(emissionRows)}::jsonb) AS e(
+              k int, msg_id text, topic text, body text, timestamp bigint, outcome text, prev_outcome text,
+              forced boolean, result_id bigint, task_state_id int, testcase_id int, item_id int, arch text)
+            RETURNING seq
+          ),
+          ins_r AS (
+            INSERT INTO results (id, testcase_id, item_id, arch, outcome, note, ref_url, data, groups, submitted_at,
+                                 forced, task_state_id, state_version, emission_seq, duplicate_of_seq)
+            SELECT r.id, r.testcase_id, r.item_id, r.arch, r.outcome, r.note, r.ref_url, r.data, r.groups,
+                   ${nowIso}::timestamptz, r.forced, r.task_state_id, r.state_version,
+                   s.base + r.emission_k, COALESCE(r.dup_seq, s.base + r.dup_k)
+            FROM s, jsonb_to_recordset(${JSON.stringify(resultRows)}::jsonb) AS r(
+              id bigint, testcase_id int, item_id int, arch text, outcome text, note text, ref_url text, data jsonb,
+              groups text[], forced boolean, task_state_id int, state_version int, emission_k int, dup_k int, dup_seq bigint)
+            RETURNING id
+          ),
+          upd_t AS (
+            UPDATE task_states t SET
+              last_outcome = u.last_outcome,
+              emitted_outcome = u.emitted_outcome,
+              last_result_id = u.last_result_id,
+              last_emission_seq = COALESCE(u.last_seq, s.base + u.last_k),
+              result_count = t.result_count + u.results,
+              emission_count = t.emission_count + u.emissions,
+              state_version = u.state_version,
+              updated_at = ${nowIso}::timestamptz
+            FROM s, jsonb_to_recordset(${JSON.stringify(stateRows)}::jsonb) AS u(
+              id int, last_outcome text, emitted_outcome text, last_result_id bigint, last_k int, last_seq bigint,
+              results int, emissions int, state_version int)
+            WHERE t.id = u.id
+            RETURNING t.id
+          ),
+          notify_r AS (
+            SELECT count(pg_notify(${RESULTS_CHANNEL}, p)) AS n
+            FROM jsonb_array_elements_text(${JSON.stringify(idRanges(resultIds))}::jsonb) AS p
+          )
+          SELECT s.base, ${notifyEmissions} AS notified,
+                 (SELECT count(*) FROM ins_e) AS e, (SELECT count(*) FROM ins_r) AS r,
+                 (SELECT count(*) FROM upd_t) AS t, (SELECT n FROM notify_r) AS nr
+          FROM s`,
+    );
+    const base = Number(rows[0]?.base ?? 0);
+    const seqOf = (ref: EmissionRef | null): number | null =>
+      ref === null ? null : ref.kind === 'stored' ? ref.seq : base + ref.k;
+    return decided.map((d) => ({
+      result: {
+        ...d.view,
+        emissionSeq: d.emit === null ? null : base + d.emit,
+        duplicateOfSeq: seqOf(d.dup),
+      },
+      emission: d.emission === null || d.emit === null ? null : { ...d.emission, seq: base + d.emit },
+    }));
+  }
+}

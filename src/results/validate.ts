@@ -1,0 +1,148 @@
+/**
+ * Checks a result before anything touches the database, so a bad input (or a
+ * bad member of a batch) fails the whole call before a single row is written.
+ */
+import { badInput } from '../errors.ts';
+import type { ResultData } from '../db/schema.ts';
+
+export const LIMITS = {
+  /** testcase, item, type, arch, group and data key length, in characters. */
+  name: 255,
+  /** note size in UTF-8 bytes (64 KiB). */
+  noteBytes: 64 * 1024,
+  /** data size as JSON, in UTF-8 bytes (256 KiB). */
+  dataBytes: 256 * 1024,
+  /** refUrl length in characters. */
+  refUrl: 2048,
+  /** groups per result. */
+  groups: 100,
+} as const;
+
+/** A result as a caller gives it (GraphQL input, CLI, tests). */
+export interface RecordResultInput {
+  testcase: string;
+  item: string;
+  type: string;
+  arch?: string | null | undefined;
+  outcome: string;
+  note?: string | null | undefined;
+  refUrl?: string | null | undefined;
+  data?: unknown;
+  groups?: readonly string[] | null | undefined;
+  force?: boolean | null | undefined;
+}
+
+/** A result that passed every check, with defaults filled in. */
+export interface ValidResultInput {
+  testcase: string;
+  item: string;
+  type: string;
+  /** '' when the result has no arch. */
+  arch: string;
+  outcome: string;
+  note: string | null;
+  refUrl: string | null;
+  data: ResultData;
+  groups: string[];
+  force: boolean;
+}
+
+function charCount(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+function checkText(field: string, value: string, max: number): void {
+  if (value.includes('\u0000')) throw badInput(field, 'must not contain NUL characters');
+  if (charCount(value) > max) {
+    throw badInput(field, `is ${charCount(value)} characters long; at most ${max} are allowed`);
+  }
+}
+
+function checkName(field: string, value: unknown): string {
+  if (typeof value !== 'string') throw badInput(field, 'must be a string');
+  if (value.trim() === '') throw badInput(field, `must not be empty; give 1 to ${LIMITS.name} characters`);
+  checkText(field, value, LIMITS.name);
+  return value;
+}
+
+function checkData(field: string, value: unknown): ResultData {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw badInput(field, 'must be an object whose values are strings or lists of strings, e.g. {"arch": "x86_64"}');
+  }
+  const data: ResultData = {};
+  for (const [key, v] of Object.entries(value)) {
+    const at = `${field}.${key}`;
+    if (key === '') throw badInput(field, 'keys must not be empty');
+    checkText(`${field} key`, key, LIMITS.name);
+    if (typeof v === 'string') {
+      checkText(at, v, Number.MAX_SAFE_INTEGER);
+      data[key] = v;
+    } else if (Array.isArray(v) && v.every((x): x is string => typeof x === 'string')) {
+      for (const x of v) checkText(at, x, Number.MAX_SAFE_INTEGER);
+      data[key] = [...v];
+    } else {
+      throw badInput(at, 'must be a string or a list of strings');
+    }
+  }
+  const size = Buffer.byteLength(JSON.stringify(data));
+  if (size > LIMITS.dataBytes) {
+    throw badInput(field, `is ${size} bytes as JSON; at most ${LIMITS.dataBytes} (256 KiB) are allowed`);
+  }
+  return data;
+}
+
+function checkRefUrl(field: string, value: string): string {
+  checkText(field, value, LIMITS.refUrl);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badInput(field, `must be an absolute http(s) URL, got ${JSON.stringify(value.slice(0, 80))}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw badInput(field, `must be an http or https URL, got scheme ${JSON.stringify(url.protocol)}`);
+  }
+  return value;
+}
+
+/**
+ * @param field prefix for error paths, e.g. `input` or `inputs[3]`
+ * @param outcomes the outcome names this server accepts
+ */
+export function validateResultInput(
+  field: string,
+  input: RecordResultInput,
+  outcomes: readonly string[],
+): ValidResultInput {
+  const testcase = checkName(`${field}.testcase`, input.testcase);
+  const item = checkName(`${field}.item`, input.item);
+  const type = checkName(`${field}.type`, input.type);
+  const arch = input.arch === undefined || input.arch === null ? '' : checkName(`${field}.arch`, input.arch);
+  if (!outcomes.includes(input.outcome)) {
+    throw badInput(
+      `${field}.outcome`,
+      `${JSON.stringify(input.outcome)} is not an outcome; allowed: ${outcomes.join(', ')}`,
+    );
+  }
+  let note: string | null = null;
+  if (input.note !== undefined && input.note !== null) {
+    if (input.note.includes('\u0000')) throw badInput(`${field}.note`, 'must not contain NUL characters');
+    const bytes = Buffer.byteLength(input.note);
+    if (bytes > LIMITS.noteBytes) {
+      throw badInput(`${field}.note`, `is ${bytes} bytes; at most ${LIMITS.noteBytes} (64 KiB) are allowed`);
+    }
+    note = input.note;
+  }
+  const refUrl =
+    input.refUrl === undefined || input.refUrl === null ? null : checkRefUrl(`${field}.refUrl`, input.refUrl);
+  const data = checkData(`${field}.data`, input.data);
+  const groups = [...(input.groups ?? [])];
+  if (groups.length > LIMITS.groups) {
+    throw badInput(`${field}.groups`, `has ${groups.length} entries; at most ${LIMITS.groups} are allowed`);
+  }
+  groups.forEach((g, i) => checkName(`${field}.groups[${i}]`, g));
+  return { testcase, item, type, arch, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true };
+}
