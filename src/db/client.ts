@@ -3,7 +3,8 @@
  * URL is given, embedded PGlite otherwise. Everything above this file sees
  * the same drizzle `Db` and the same `listen`, so there is one code path.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
@@ -72,10 +73,49 @@ function openPostgres(url: string, poolSize: number): Database {
   };
 }
 
+/**
+ * PGlite is one process's database: two processes on one data directory
+ * would corrupt it. A pid file makes the second one fail with a clear error.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lock = join(dataDir, 'resultsbus.pid');
+  for (;;) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    let alive = false;
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        alive = true;
+      } catch (error) {
+        alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    }
+    if (alive) {
+      throw new Error(
+        `the data directory ${dataDir} is in use by process ${pid} (a running resultsbus?); stop it first, or set DATABASE_URL to share a PostgreSQL between processes`,
+      );
+    }
+    rmSync(lock, { force: true });
+  }
+}
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
-  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const client = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
-  await client.waitReady;
+  const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
+  let client: PGlite;
+  try {
+    client = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+    await client.waitReady;
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db = drizzlePglite(client, { schema });
   return {
     db,
@@ -88,7 +128,11 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       };
     },
     async close() {
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
     },
   };
 }

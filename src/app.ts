@@ -1,0 +1,168 @@
+/**
+ * The running service: HTTP (GraphQL, GraphiQL, health) and graphql-ws on one
+ * port. `start()` listens, `stop()` closes everything `start()` opened; the
+ * database handle belongs to the caller.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { TokenVerifier } from './auth/tokens.ts';
+import { allOutcomes, type Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { LiveFeed } from './emissions/stream.ts';
+import type { Services } from './graphql/context.ts';
+import { createYogaApp, type Yoga } from './graphql/yoga.ts';
+import { Recorder } from './results/record.ts';
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  /** How often a waiting subscription re-reads without a notification, in ms. @default 1000 */
+  pollMs?: number;
+}
+
+type Runner = (args: ExecutionArgs) => unknown;
+interface EnvelopedRoot {
+  execute: Runner;
+  subscribe: Runner;
+}
+
+function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
+  const root = args.rootValue as Partial<EnvelopedRoot> | undefined;
+  if (!root?.execute || !root.subscribe) throw new Error('graphql-ws operation was not prepared by onSubscribe');
+  return root as EnvelopedRoot;
+}
+
+export function topicOf(config: Config): string {
+  return `${config.topicPrefix}.${config.environment}.${config.modname}.result.new`;
+}
+
+export class App {
+  readonly yoga: Yoga;
+  readonly services: Services;
+  private server: Server | undefined;
+  private wsServer: WebSocketServer | undefined;
+  private disposeWs: (() => void | Promise<void>) | undefined;
+
+  private constructor(
+    readonly options: AppOptions,
+    feed: LiveFeed,
+  ) {
+    const { config, database } = options;
+    this.services = {
+      config,
+      db: database.db,
+      feed,
+      recorder: new Recorder({ outcomes: allOutcomes(config), topic: topicOf(config), maxBatch: config.maxBatch }),
+      tokens: new TokenVerifier(database.db),
+    };
+    this.yoga = createYogaApp(this.services);
+  }
+
+  /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
+  static async create(options: AppOptions): Promise<App> {
+    const feed = await LiveFeed.start(options.database, { pollMs: options.pollMs });
+    return new App(options, feed);
+  }
+
+  /** The base URL once started, e.g. `http://127.0.0.1:4000`. */
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null | undefined;
+    if (!address) throw new Error('the app is not listening');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  async start(): Promise<string> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    const wsServer = new WebSocketServer({ server, path: this.yoga.graphqlEndpoint });
+    const yoga = this.yoga;
+    const disposable = useServer(
+      {
+        execute: (args) => envelopedRoot(args).execute(args) as ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>>,
+        subscribe: (args) =>
+          envelopedRoot(args).subscribe(args) as ReturnType<NonNullable<Parameters<typeof useServer>[0]['subscribe']>>,
+        onSubscribe: async (ctx, _id, params) => {
+          const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+            ...ctx,
+            req: ctx.extra.request,
+            socket: ctx.extra.socket,
+            params,
+            connectionParams: ctx.connectionParams,
+          });
+          let document: DocumentNode;
+          try {
+            document = parse(params.query);
+          } catch (error) {
+            return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+          }
+          const errors = validate(schema, document);
+          if (errors.length > 0) return errors;
+          const root: EnvelopedRoot = { execute: execute as Runner, subscribe: subscribe as Runner };
+          return {
+            schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: root,
+          };
+        },
+      },
+      wsServer,
+    );
+    this.server = server;
+    this.wsServer = wsServer;
+    this.disposeWs = () => disposable.dispose();
+    const { host, port } = this.options.config;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.url;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (path === '/readyz') {
+      try {
+        await this.services.db.execute(sql`SELECT 1`);
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
+      } catch (error) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end(`database not answering: ${String(error)}\n`);
+      }
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
+    await this.yoga.requestListener(req, res);
+  }
+
+  /** Stops listening, ends subscriptions and open sockets, and stops the notification feed. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const client of this.wsServer?.clients ?? []) client.terminate();
+    await this.disposeWs?.();
+    await new Promise<void>((resolve) => (this.wsServer ? this.wsServer.close(() => resolve()) : resolve()));
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    await this.services.feed.stop();
+  }
+}

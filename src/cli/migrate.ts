@@ -1,0 +1,26 @@
+/** `resultsbus migrate`: applies the database migrations and exits. */
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/client.ts';
+import { migrate as applyMigrations } from '../db/migrate.ts';
+import { parse } from './args.ts';
+
+export const usage = `Usage: resultsbus migrate
+
+Applies the migrations in drizzle/ to DATABASE_URL (or the PGlite data
+directory RESULTSBUS_DATA_DIR) and exits. \`serve\` does this at start too.`;
+
+export async function migrate(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {}, usage);
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const config = loadConfig();
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+  try {
+    await applyMigrations(database);
+    console.log(`resultsbus: migrations applied (${database.engine})`);
+  } finally {
+    await database.close();
+  }
+}

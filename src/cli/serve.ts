@@ -1,0 +1,63 @@
+/** `resultsbus serve`: migrate, make a first token if there is none, and serve until SIGTERM. */
+import { App } from '../app.ts';
+import { createToken, tokenCount } from '../auth/tokens.ts';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { UserError } from '../errors.ts';
+import { parse } from './args.ts';
+
+export const usage = `Usage: resultsbus serve
+
+Serves the GraphQL API (HTTP and graphql-ws) on HOST:PORT, on PostgreSQL when
+DATABASE_URL is set and on embedded PGlite in RESULTSBUS_DATA_DIR otherwise.
+Applies migrations first. When no API token exists yet, creates one named
+"default" and prints it once. Stops cleanly on SIGTERM or SIGINT.`;
+
+export async function serve(argv: string[]): Promise<void> {
+  const { values } = parse(argv, {}, usage);
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const config = loadConfig();
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  try {
+    await migrate(database);
+    if ((await tokenCount(database.db)) === 0) {
+      try {
+        const token = await createToken(database.db, 'default');
+        console.log(`resultsbus: created the first API token "default" (shown only this once):\n\n    ${token}\n`);
+        console.log('resultsbus: send it as "Authorization: Bearer <token>"; manage tokens with `resultsbus token`.');
+      } catch (error) {
+        // Another replica starting at the same moment made it.
+        if (!(error instanceof UserError)) throw error;
+      }
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const app = await App.create({ config, database });
+  const url = await app.start();
+  const where = database.engine === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
+  console.log(`resultsbus: serving ${url}/graphql (GraphiQL in a browser, graphql-ws on the same path) on ${where}`);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`resultsbus: ${signal}, stopping`);
+    app
+      .stop()
+      .then(() => database.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('resultsbus: error while stopping', error);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

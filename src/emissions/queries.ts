@@ -1,0 +1,91 @@
+/** Reads of emissions, for the API and for the emission stream. */
+import { and, arrayContains, asc, desc, eq, gt, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { type Executor, queryRows } from '../db/client.ts';
+import { emissions, emissionSequence, items, results, testcases } from '../db/schema.ts';
+import { type CommonFilter, commonConditions } from '../results/queries.ts';
+import { archOut, type EmissionView } from '../results/views.ts';
+
+const emissionColumns = {
+  seq: emissions.seq,
+  msgId: emissions.msgId,
+  topic: emissions.topic,
+  timestamp: emissions.timestamp,
+  body: emissions.body,
+  outcome: emissions.outcome,
+  prevOutcome: emissions.prevOutcome,
+  forced: emissions.forced,
+  resultId: emissions.resultId,
+  taskStateId: emissions.taskStateId,
+  testcaseId: emissions.testcaseId,
+  testcase: testcases.name,
+  itemId: emissions.itemId,
+  item: items.name,
+  type: items.type,
+  arch: emissions.arch,
+  createdAt: emissions.createdAt,
+};
+
+function selectEmissions(executor: Executor) {
+  return executor
+    .select(emissionColumns)
+    .from(emissions)
+    .innerJoin(testcases, eq(testcases.id, emissions.testcaseId))
+    .innerJoin(items, eq(items.id, emissions.itemId));
+}
+
+function toView(row: { arch: string } & Omit<EmissionView, 'arch'>): EmissionView {
+  return { ...row, arch: archOut(row.arch) };
+}
+
+function filterConditions(filter: CommonFilter | null | undefined): SQL[] {
+  const conds = commonConditions(emissions, filter, emissions.createdAt);
+  if (filter?.group != null) {
+    conds.push(
+      sql`EXISTS (SELECT 1 FROM ${results} WHERE ${results.id} = ${emissions.resultId} AND ${arrayContains(results.groups, [filter.group])})`,
+    );
+  }
+  return conds;
+}
+
+export async function emissionsBySeqs(executor: Executor, seqs: readonly number[]): Promise<EmissionView[]> {
+  if (seqs.length === 0) return [];
+  const rows = await selectEmissions(executor).where(inArray(emissions.seq, [...seqs]));
+  return rows.map(toView);
+}
+
+export interface EmissionPageQuery {
+  filter?: CommonFilter | null | undefined;
+  itemId?: number | undefined;
+  /** Keyset cursor: emissions past this seq in the chosen order. */
+  pastSeq?: number | undefined;
+  /** Upper bound, inclusive (the stream reads below a committed horizon). */
+  maxSeq?: number | undefined;
+  newestFirst?: boolean | undefined;
+  limit: number;
+}
+
+export async function listEmissions(executor: Executor, query: EmissionPageQuery): Promise<EmissionView[]> {
+  const conds = filterConditions(query.filter);
+  if (query.itemId !== undefined) conds.push(eq(emissions.itemId, query.itemId));
+  if (query.pastSeq !== undefined) {
+    conds.push(query.newestFirst ? lt(emissions.seq, query.pastSeq) : gt(emissions.seq, query.pastSeq));
+  }
+  if (query.maxSeq !== undefined) conds.push(lte(emissions.seq, query.maxSeq));
+  const rows = await selectEmissions(executor)
+    .where(and(...conds))
+    .orderBy(query.newestFirst ? desc(emissions.seq) : asc(emissions.seq))
+    .limit(query.limit);
+  return rows.map(toView);
+}
+
+/**
+ * The highest committed seq. Every seq up to it is committed too (the
+ * counter's row lock is held to commit), so it is a safe reading horizon.
+ */
+export async function committedSeq(executor: Executor): Promise<number> {
+  const rows = await queryRows<{ last_seq: number | string }>(
+    executor,
+    sql`SELECT ${emissionSequence.lastSeq} AS last_seq FROM ${emissionSequence} WHERE ${emissionSequence.id} = 1`,
+  );
+  return Number(rows[0]?.last_seq ?? 0);
+}

@@ -1,0 +1,58 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** What a task run concluded about an item. Extra values come from RESULTSBUS_EXTRA_OUTCOMES. */
+export type Outcome =
+  /** The task was stopped before it finished. */
+  | 'ABORTED'
+  /** The task itself broke; says nothing about the item. */
+  | 'ERROR'
+  /** The task failed. */
+  | 'FAILED'
+  /** Informational; neither pass nor fail. */
+  | 'INFO'
+  /** A person has to look at the result. */
+  | 'NEEDS_INSPECTION'
+  /** The task passed. */
+  | 'PASSED'
+  /** The task is waiting to run. */
+  | 'QUEUED'
+  /** The task is running. */
+  | 'RUNNING';
+
+/** One result to record. */
+export type RecordResultInput = {
+  /** The arch, part of the state key (1 to 255 characters); omit for none. */
+  arch?: string | null | undefined;
+  /** Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON. */
+  data?: unknown;
+  /** Emit even when the outcome equals the one last emitted (a re-run someone asked for). */
+  force?: boolean | null | undefined;
+  /** Groups to file the result under (at most 100). */
+  groups?: Array<string> | null | undefined;
+  /** What it ran on, e.g. a build NVR (1 to 255 characters). */
+  item: string;
+  /** A free-text note, at most 64 KiB. */
+  note?: string | null | undefined;
+  /** The outcome. */
+  outcome: Outcome;
+  /** An http(s) URL of the log. */
+  refUrl?: string | null | undefined;
+  /** What ran, e.g. `dist.depcheck` (1 to 255 characters). */
+  testcase: string;
+  /** The item type, e.g. `koji_build`, `bodhi_update`, `compose`. */
+  type: string;
+};
+
+export type RecordResultMutationVariables = Exact<{
+  input: RecordResultInput;
+}>;
+
+
+export type RecordResultMutation = { recordResult: { emitted: boolean, result: { resultId: number, stateVersion: number }, emission: { seq: number, msgId: string, outcome: Outcome, prevOutcome: Outcome | null, forced: boolean } | null, duplicateOf: { seq: number, outcome: Outcome } | null } };
+
+
+export const RecordResultDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordResult"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordResultInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordResult"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"emitted"}},{"kind":"Field","name":{"kind":"Name","value":"result"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"resultId"}},{"kind":"Field","name":{"kind":"Name","value":"stateVersion"}}]}},{"kind":"Field","name":{"kind":"Name","value":"emission"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"seq"}},{"kind":"Field","name":{"kind":"Name","value":"msgId"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}},{"kind":"Field","name":{"kind":"Name","value":"prevOutcome"}},{"kind":"Field","name":{"kind":"Name","value":"forced"}}]}},{"kind":"Field","name":{"kind":"Name","value":"duplicateOf"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"seq"}},{"kind":"Field","name":{"kind":"Name","value":"outcome"}}]}}]}}]}}]} as unknown as DocumentNode<RecordResultMutation, RecordResultMutationVariables>;

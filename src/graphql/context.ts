@@ -1,0 +1,61 @@
+/** What every resolver gets: the services, the caller's credentials and per-request loaders. */
+import DataLoader from 'dataloader';
+import type { TokenVerifier } from '../auth/tokens.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import { emissionsBySeqs } from '../emissions/queries.ts';
+import type { LiveFeed } from '../emissions/stream.ts';
+import { type ItemView, itemsByIds, type TaskStateView, taskStatesByIds, taskStatesOfItems } from '../items/queries.ts';
+import { resultsByIds, type TestcaseView, testcasesByIds } from '../results/queries.ts';
+import type { Recorder } from '../results/record.ts';
+import type { EmissionView, ResultView } from '../results/views.ts';
+
+export interface Services {
+  config: Config;
+  db: Db;
+  recorder: Recorder;
+  feed: LiveFeed;
+  tokens: TokenVerifier;
+}
+
+export interface Loaders {
+  result: DataLoader<number, ResultView | undefined>;
+  emission: DataLoader<number, EmissionView | undefined>;
+  item: DataLoader<number, ItemView | undefined>;
+  testcase: DataLoader<number, TestcaseView | undefined>;
+  taskState: DataLoader<number, TaskStateView | undefined>;
+  /** All task states of an item, in one query per page of items. */
+  taskStatesOfItem: DataLoader<number, TaskStateView[]>;
+}
+
+export interface Context extends Services {
+  /** The `Authorization` header (HTTP) or connection parameter (graphql-ws). */
+  authorization: string | null;
+  loaders: Loaders;
+}
+
+function byKey<K, V>(load: (keys: readonly K[]) => Promise<V[]>, keyOf: (v: V) => K): DataLoader<K, V | undefined> {
+  return new DataLoader<K, V | undefined>(async (keys) => {
+    const rows = await load(keys);
+    const map = new Map(rows.map((r) => [keyOf(r), r]));
+    return keys.map((k) => map.get(k));
+  });
+}
+
+export function createLoaders(db: Db): Loaders {
+  return {
+    result: byKey((ids) => resultsByIds(db, ids), (r) => r.id),
+    emission: byKey((seqs) => emissionsBySeqs(db, seqs), (e) => e.seq),
+    item: byKey((ids) => itemsByIds(db, ids), (i) => i.id),
+    testcase: byKey((ids) => testcasesByIds(db, ids), (t) => t.id),
+    taskState: byKey((ids) => taskStatesByIds(db, ids), (s) => s.id),
+    taskStatesOfItem: new DataLoader(async (itemIds) => {
+      const rows = await taskStatesOfItems(db, itemIds);
+      return itemIds.map((id) => rows.filter((r) => r.itemId === id));
+    }),
+  };
+}
+
+export function createContext(services: Services, authorization: string | null): Context {
+  return { ...services, authorization, loaders: createLoaders(services.db) };
+}

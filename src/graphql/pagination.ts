@@ -1,0 +1,81 @@
+/**
+ * Forward keyset pagination (`first`/`after`) for every connection: a cursor
+ * is the opaque form of the last row's key, so pages stay stable while rows
+ * are being added and a page costs one index range scan, however deep.
+ */
+import { UserError } from '../errors.ts';
+
+/** Rows per page when `first` is not given. */
+export const DEFAULT_PAGE = 50;
+/** Largest accepted `first`. */
+export const MAX_PAGE = 500;
+
+export interface PageArgs {
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
+}
+
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export function pageSize(args: PageArgs): number {
+  if (args.last != null || args.before != null) {
+    throw new UserError('BAD_USER_INPUT', 'only forward pagination is supported: use `first` and `after`, not `last`/`before`', 'last');
+  }
+  const first = args.first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
+    throw new UserError('BAD_USER_INPUT', `first must be from 0 to ${MAX_PAGE}, got ${first}`, 'first');
+  }
+  return first;
+}
+
+export function encodeCursor(kind: string, key: number | string): string {
+  return Buffer.from(`${kind}:${key}`).toString('base64url');
+}
+
+export function decodeCursor(kind: string, cursor: string | null | undefined): string | undefined {
+  if (cursor == null) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString();
+  if (!text.startsWith(`${kind}:`)) {
+    throw new UserError('BAD_USER_INPUT', `after: ${JSON.stringify(cursor)} is not a cursor of this connection; pass an endCursor it returned`, 'after');
+  }
+  return text.slice(kind.length + 1);
+}
+
+export function decodeNumericCursor(kind: string, cursor: string | null | undefined): number | undefined {
+  const raw = decodeCursor(kind, cursor);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) {
+    throw new UserError('BAD_USER_INPUT', `after: ${JSON.stringify(cursor)} is not a cursor of this connection`, 'after');
+  }
+  return n;
+}
+
+/**
+ * Runs `fetch(limit + 1)` and builds the connection: the extra row only tells
+ * whether another page follows.
+ */
+export async function paginate<T>(
+  args: PageArgs,
+  fetch: (limit: number) => Promise<T[]>,
+  cursorOf: (row: T) => string,
+): Promise<Connection<T>> {
+  const size = pageSize(args);
+  const rows = size === 0 ? [] : await fetch(size + 1);
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      hasPreviousPage: args.after != null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

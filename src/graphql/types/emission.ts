@@ -1,0 +1,95 @@
+/** Emission: one per-build state change, the outbox and history row in one; its reads and stream. */
+import { listEmissions } from '../../emissions/queries.ts';
+import { followEmissions } from '../../emissions/stream.ts';
+import { UserError } from '../../errors.ts';
+import type { Builder } from '../builder.ts';
+import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
+import type { Refs } from '../refs.ts';
+import type { Filters } from './filters.ts';
+
+export function registerEmission(builder: Builder, refs: Refs, filters: Filters): void {
+  builder.node(refs.Emission, {
+    description:
+      'A state change of one key (testcase, item, arch), published as one fedmsg. Holds everything the message needs.',
+    id: { resolve: (e) => e.seq },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.emission.load(Number(id))),
+    fields: (t) => ({
+      seq: t.exposeInt('seq', { description: 'Dense, gap-free sequence number in commit order (the fedmsg `seq_id`).' }),
+      msgId: t.exposeString('msgId', { description: 'The fedmsg `msg_id`: `<year>-<uuid4>`, stable across re-sends.' }),
+      topic: t.exposeString('topic', { description: 'The fedmsg topic.' }),
+      timestamp: t.exposeInt('timestamp', { description: 'Seconds since the epoch when the emission was created.' }),
+      body: t.field({ type: 'JSON', resolve: (e) => e.body, description: 'The fedmsg body, in Taskotron’s shape.' }),
+      outcome: t.field({ type: refs.Outcome, resolve: (e) => e.outcome, description: 'The outcome emitted.' }),
+      prevOutcome: t.field({
+        type: refs.Outcome,
+        nullable: true,
+        resolve: (e) => e.prevOutcome,
+        description: 'The outcome emitted before for the same key; null for the first.',
+      }),
+      forced: t.exposeBoolean('forced', { description: 'Emitted only because the result was forced (same outcome).' }),
+      testcase: t.exposeString('testcase', { description: 'The testcase of the key.' }),
+      arch: t.exposeString('arch', { nullable: true, description: 'The arch of the key, when it has one.' }),
+      item: t.field({
+        type: refs.Item,
+        description: 'The item (build) the emission is about.',
+        resolve: async (e, _, ctx) => {
+          const item = await ctx.loaders.item.load(e.itemId);
+          if (!item) throw new Error(`item ${e.itemId} of emission ${e.seq} is missing`);
+          return item;
+        },
+      }),
+      result: t.field({
+        type: refs.Result,
+        description: 'The result that produced it.',
+        resolve: async (e, _, ctx) => {
+          const result = await ctx.loaders.result.load(e.resultId);
+          if (!result) throw new Error(`result ${e.resultId} of emission ${e.seq} is missing`);
+          return result;
+        },
+      }),
+      createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt, description: 'When it was created (committed).' }),
+    }),
+  });
+
+  builder.queryField('emissions', (t) =>
+    t.connection({
+      type: refs.Emission,
+      description: 'Emissions in seq order (oldest first unless `newestFirst`).',
+      args: {
+        filter: t.arg({ type: filters.EmissionFilter, description: 'Which emissions.' }),
+        newestFirst: t.arg.boolean({ defaultValue: false, description: 'Newest first instead of seq order.' }),
+      },
+      resolve: (_, args, ctx) =>
+        paginate(
+          args,
+          (limit) =>
+            listEmissions(ctx.db, {
+              filter: args.filter,
+              pastSeq: decodeNumericCursor('emission', args.after),
+              newestFirst: args.newestFirst ?? false,
+              limit,
+            }),
+          (e) => encodeCursor('emission', e.seq),
+        ),
+    }, refs.EmissionConnection),
+  );
+
+  builder.subscriptionField('emissions', (t) =>
+    t.field({
+      type: refs.Emission,
+      description:
+        'With `after`: every stored emission with a larger seq, in seq order, then live ones, with no gap and no duplicate. Without: live only. Resume with `after: <last seq seen>`.',
+      args: {
+        after: t.arg.int({ description: 'Replay from just past this seq (0 for everything).' }),
+        filter: t.arg({ type: filters.EmissionFilter, description: 'Which emissions.' }),
+      },
+      subscribe: (_, args, ctx) => {
+        if (args.after != null && args.after < 0) {
+          throw new UserError('BAD_USER_INPUT', `after must be 0 or a seq, got ${args.after}`, 'after');
+        }
+        return followEmissions(ctx.feed, args.after ?? null, args.filter);
+      },
+      resolve: (e) => e,
+    }),
+  );
+}

@@ -1,0 +1,146 @@
+/** Item (a build, an update, a compose) with its task states and history. */
+import { itemByKey, listItems } from '../../items/queries.ts';
+import { listEmissions } from '../../emissions/queries.ts';
+import { listResults } from '../../results/queries.ts';
+import type { Builder } from '../builder.ts';
+import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
+import type { Refs } from '../refs.ts';
+
+export function registerItem(builder: Builder, refs: Refs): void {
+  builder.node(refs.TaskState, {
+    description: 'The state of one key (testcase, item, arch): what was seen last and what was emitted last.',
+    id: { resolve: (s) => s.id },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.taskState.load(Number(id))),
+    fields: (t) => ({
+      testcase: t.exposeString('testcase', { description: 'The testcase of the key.' }),
+      arch: t.exposeString('arch', { nullable: true, description: 'The arch of the key, when it has one.' }),
+      lastOutcome: t.field({
+        type: refs.Outcome,
+        nullable: true,
+        resolve: (s) => s.lastOutcome,
+        description: 'The outcome of the last result recorded.',
+      }),
+      emittedOutcome: t.field({
+        type: refs.Outcome,
+        nullable: true,
+        resolve: (s) => s.emittedOutcome,
+        description: 'The outcome last emitted; a result emits when it differs from this.',
+      }),
+      lastResult: t.field({
+        type: refs.Result,
+        nullable: true,
+        description: 'The last result recorded for the key.',
+        resolve: (s, _, ctx) => (s.lastResultId === null ? null : ctx.loaders.result.load(s.lastResultId).then((r) => r ?? null)),
+      }),
+      lastEmission: t.field({
+        type: refs.Emission,
+        nullable: true,
+        description: 'The last emission of the key.',
+        resolve: (s, _, ctx) =>
+          s.lastEmissionSeq === null ? null : ctx.loaders.emission.load(s.lastEmissionSeq).then((e) => e ?? null),
+      }),
+      resultCount: t.exposeInt('resultCount', { description: 'Results recorded for the key.' }),
+      emissionCount: t.exposeInt('emissionCount', { description: 'Emissions the key produced.' }),
+      stateVersion: t.exposeInt('stateVersion', { description: 'Incremented under the lock by each result of the key.' }),
+      updatedAt: t.field({ type: 'DateTime', resolve: (s) => s.updatedAt, description: 'When the last result was applied.' }),
+    }),
+  });
+
+  builder.node(refs.Item, {
+    description: 'What tasks run on: a build NVR (`koji_build`), an update (`bodhi_update`), a compose...',
+    id: { resolve: (i) => i.id },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.item.load(Number(id))),
+    fields: (t) => ({
+      type: t.exposeString('type', { description: 'The item type, e.g. `koji_build`.' }),
+      name: t.exposeString('name', { description: 'The item name, e.g. `perl-Specio-0.25-1.fc26`.' }),
+      taskStates: t.field({
+        type: [refs.TaskState],
+        description: 'The current state per testcase and arch, by testcase name.',
+        args: { testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }) },
+        resolve: async (i, args, ctx) => {
+          const states = await ctx.loaders.taskStatesOfItem.load(i.id);
+          const want = args.testcase;
+          if (want == null) return states;
+          return states.filter((s) => (want.endsWith('*') ? s.testcase.startsWith(want.slice(0, -1)) : s.testcase === want));
+        },
+      }),
+      results: t.connection({
+        type: refs.Result,
+        description: 'The item’s results, newest first.',
+        args: { testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }) },
+        resolve: (i, args, ctx) =>
+          paginate(
+            args,
+            (limit) =>
+              listResults(ctx.db, {
+                itemId: i.id,
+                filter: { testcase: args.testcase },
+                beforeId: decodeNumericCursor('result', args.after),
+                limit,
+              }),
+            (r) => encodeCursor('result', r.id),
+          ),
+      }, refs.ResultConnection),
+      emissions: t.connection({
+        type: refs.Emission,
+        description: 'The item’s emissions in seq order (oldest first unless `newestFirst`).',
+        args: {
+          testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }),
+          newestFirst: t.arg.boolean({ defaultValue: false, description: 'Newest first instead of seq order.' }),
+        },
+        resolve: (i, args, ctx) =>
+          paginate(
+            args,
+            (limit) =>
+              listEmissions(ctx.db, {
+                itemId: i.id,
+                filter: { testcase: args.testcase },
+                pastSeq: decodeNumericCursor('emission', args.after),
+                newestFirst: args.newestFirst ?? false,
+                limit,
+              }),
+            (e) => encodeCursor('emission', e.seq),
+          ),
+      }, refs.EmissionConnection),
+      createdAt: t.field({ type: 'DateTime', resolve: (i) => i.createdAt, description: 'When its first result was recorded.' }),
+    }),
+  });
+
+  builder.queryField('item', (t) =>
+    t.field({
+      type: refs.Item,
+      nullable: true,
+      description: 'One item by type and name; null when nothing was recorded for it.',
+      args: {
+        type: t.arg.string({ required: true, description: 'The item type, e.g. `koji_build`.' }),
+        name: t.arg.string({ required: true, description: 'The item name, e.g. a build NVR.' }),
+      },
+      resolve: async (_, args, ctx) => (await itemByKey(ctx.db, args.type, args.name)) ?? null,
+    }),
+  );
+
+  const ItemFilter = builder.inputType('ItemFilter', {
+    description: 'Which items to return; all given fields must match.',
+    fields: (t) => ({
+      type: t.string({ description: 'Item type, exact.' }),
+      name: t.string({ description: 'Item name, exact; or a prefix when it ends with `*`.' }),
+      testcase: t.string({ description: 'Items with a task state for this testcase (exact, or prefix with `*`).' }),
+      outcome: t.field({ type: [refs.Outcome], description: 'Items with a task state whose last outcome is one of these.' }),
+      arch: t.string({ description: 'Items with a task state of this arch.' }),
+    }),
+  });
+
+  builder.queryField('items', (t) =>
+    t.connection({
+      type: refs.Item,
+      description: 'Items in the order they were first seen.',
+      args: { filter: t.arg({ type: ItemFilter, description: 'Which items.' }) },
+      resolve: (_, args, ctx) =>
+        paginate(
+          args,
+          (limit) => listItems(ctx.db, { filter: args.filter, afterId: decodeNumericCursor('item', args.after), limit }),
+          (i) => encodeCursor('item', i.id),
+        ),
+    }, refs.ItemConnection),
+  );
+}
