@@ -41,14 +41,19 @@ export interface DatabaseOptions {
   dataDir: string | undefined;
   /** postgres.js pool size. @default 10 */
   poolSize?: number;
+  /** Called with the text of every statement drizzle runs (tests count queries with it). @default undefined */
+  onQuery?: (query: string) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url !== undefined) return openPostgres(options.url, options.poolSize ?? 10);
-  return openPglite(options.dataDir);
+  const logger = options.onQuery === undefined ? undefined : { logQuery: options.onQuery };
+  if (options.url !== undefined) return openPostgres(options.url, options.poolSize ?? 10, logger);
+  return openPglite(options.dataDir, logger);
 }
 
-function openPostgres(url: string, poolSize: number): Database {
+type QueryLogger = { logQuery: (query: string) => void } | undefined;
+
+function openPostgres(url: string, poolSize: number, logger: QueryLogger): Database {
   const client = postgres(url, {
     max: poolSize,
     onnotice: () => {},
@@ -56,7 +61,7 @@ function openPostgres(url: string, poolSize: number): Database {
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
     connection: { application_name: 'resultsbus' },
   });
-  const db = drizzlePostgres(client, { schema });
+  const db = drizzlePostgres(client, { schema, ...(logger ? { logger } : {}) });
   return {
     db,
     engine: 'postgres',
@@ -106,7 +111,7 @@ function lockDataDir(dataDir: string): () => void {
   }
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, logger: QueryLogger): Promise<Database> {
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
   let client: PGlite;
   try {
@@ -116,7 +121,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     unlock();
     throw error;
   }
-  const db = drizzlePglite(client, { schema });
+  const db = drizzlePglite(client, { schema, ...(logger ? { logger } : {}) });
   return {
     db,
     engine: 'pglite',

@@ -15,9 +15,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "\n  mutation RecordResult($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId stateVersion }\n      emission { seq msgId outcome prevOutcome forced }\n      duplicateOf { seq outcome }\n    }\n  }\n": typeof types.RecordResultDocument,
+    "\n  mutation RuleRecord($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId outcome forced stateVersion duplicateOf { seq } emission { seq } }\n      emission { seq outcome prevOutcome forced topic msgId timestamp body }\n      duplicateOf { seq outcome }\n    }\n  }\n": typeof types.RuleRecordDocument,
+    "\n  query RuleItemStates($type: String!, $name: String!) {\n    item(type: $type, name: $name) {\n      taskStates { testcase arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }\n      emissions(first: 100) { edges { node { seq outcome prevOutcome forced } } }\n    }\n  }\n": typeof types.RuleItemStatesDocument,
 };
 const documents: Documents = {
     "\n  mutation RecordResult($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId stateVersion }\n      emission { seq msgId outcome prevOutcome forced }\n      duplicateOf { seq outcome }\n    }\n  }\n": types.RecordResultDocument,
+    "\n  mutation RuleRecord($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId outcome forced stateVersion duplicateOf { seq } emission { seq } }\n      emission { seq outcome prevOutcome forced topic msgId timestamp body }\n      duplicateOf { seq outcome }\n    }\n  }\n": types.RuleRecordDocument,
+    "\n  query RuleItemStates($type: String!, $name: String!) {\n    item(type: $type, name: $name) {\n      taskStates { testcase arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }\n      emissions(first: 100) { edges { node { seq outcome prevOutcome forced } } }\n    }\n  }\n": types.RuleItemStatesDocument,
 };
 
 /**
@@ -38,6 +42,14 @@ export function graphql(source: string): unknown;
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RecordResult($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId stateVersion }\n      emission { seq msgId outcome prevOutcome forced }\n      duplicateOf { seq outcome }\n    }\n  }\n"): (typeof documents)["\n  mutation RecordResult($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId stateVersion }\n      emission { seq msgId outcome prevOutcome forced }\n      duplicateOf { seq outcome }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RuleRecord($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId outcome forced stateVersion duplicateOf { seq } emission { seq } }\n      emission { seq outcome prevOutcome forced topic msgId timestamp body }\n      duplicateOf { seq outcome }\n    }\n  }\n"): (typeof documents)["\n  mutation RuleRecord($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId outcome forced stateVersion duplicateOf { seq } emission { seq } }\n      emission { seq outcome prevOutcome forced topic msgId timestamp body }\n      duplicateOf { seq outcome }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RuleItemStates($type: String!, $name: String!) {\n    item(type: $type, name: $name) {\n      taskStates { testcase arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }\n      emissions(first: 100) { edges { node { seq outcome prevOutcome forced } } }\n    }\n  }\n"): (typeof documents)["\n  query RuleItemStates($type: String!, $name: String!) {\n    item(type: $type, name: $name) {\n      taskStates { testcase arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }\n      emissions(first: 100) { edges { node { seq outcome prevOutcome forced } } }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
