@@ -36,6 +36,11 @@ function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
   return root as EnvelopedRoot;
 }
 
+/** The HTTP server could not take its address (port in use, no permission). */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
 export function topicOf(config: Config): string {
   return `${config.topicPrefix}.${config.environment}.${config.modname}.result.new`;
 }
@@ -76,8 +81,24 @@ export class App {
     return `http://${host}:${address.port}`;
   }
 
+  /**
+   * Listens on HOST:PORT, then attaches graphql-ws. The port is taken first so
+   * that a port in use fails with one clear error and nothing else opened.
+   */
   async start(): Promise<string> {
     const server = createServer((req, res) => void this.handle(req, res));
+    const { host, port } = this.options.config;
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+        reject(new ListenError(`cannot listen on ${host}:${port}: ${why}; set PORT (and HOST) to a free address`, { cause: error }));
+      };
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
     const wsServer = new WebSocketServer({ server, path: this.yoga.graphqlEndpoint });
     const yoga = this.yoga;
     const disposable = useServer(
@@ -117,14 +138,6 @@ export class App {
     this.server = server;
     this.wsServer = wsServer;
     this.disposeWs = () => disposable.dispose();
-    const { host, port } = this.options.config;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
     return this.url;
   }
 

@@ -23,9 +23,14 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    // A mistake, not a request for help: the usage goes where errors go.
+    console.error(usage);
+    process.exitCode = 2;
+    return;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage);
-    if (name === undefined) process.exitCode = 2;
     return;
   }
   const load = commands[name];

@@ -1,8 +1,7 @@
 /** `resultsbus migrate`: applies the database migrations and exits. */
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import { migrate as applyMigrations } from '../db/migrate.ts';
 import { parse } from './args.ts';
+import { openMigrated } from './database.ts';
 
 export const usage = `Usage: resultsbus migrate
 
@@ -16,11 +15,7 @@ export async function migrate(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
-  try {
-    await applyMigrations(database);
-    console.log(`resultsbus: migrations applied (${database.engine})`);
-  } finally {
-    await database.close();
-  }
+  const database = await openMigrated(config, 1);
+  await database.close();
+  console.log(`resultsbus: migrations applied (${database.engine})`);
 }

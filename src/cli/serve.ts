@@ -1,11 +1,10 @@
 /** `resultsbus serve`: migrate, make a first token if there is none, and serve until SIGTERM. */
-import { App } from '../app.ts';
+import { App, ListenError } from '../app.ts';
 import { createToken, tokenCount } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
 import { UserError } from '../errors.ts';
-import { parse } from './args.ts';
+import { CliError, parse } from './args.ts';
+import { openMigrated } from './database.ts';
 
 export const usage = `Usage: resultsbus serve
 
@@ -21,9 +20,8 @@ export async function serve(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const database = await openMigrated(config, config.dbPoolSize);
   try {
-    await migrate(database);
     if ((await tokenCount(database.db)) === 0) {
       try {
         const token = await createToken(database.db, 'default');
@@ -39,7 +37,14 @@ export async function serve(argv: string[]): Promise<void> {
     throw error;
   }
   const app = await App.create({ config, database });
-  const url = await app.start();
+  let url: string;
+  try {
+    url = await app.start();
+  } catch (error) {
+    await app.stop();
+    await database.close();
+    throw error instanceof ListenError ? new CliError(error.message, 1) : error;
+  }
   const where = database.engine === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`resultsbus: serving ${url}/graphql (GraphiQL in a browser, graphql-ws on the same path) on ${where}`);
   let stopping = false;

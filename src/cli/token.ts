@@ -1,10 +1,9 @@
 /** `resultsbus token create NAME | list | revoke NAME`: API tokens, straight in the database. */
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
 import { UserError } from '../errors.ts';
 import { CliError, parse } from './args.ts';
+import { openMigrated } from './database.ts';
 
 export const usage = `Usage: resultsbus token create NAME
        resultsbus token list
@@ -21,14 +20,19 @@ export async function token(argv: string[]): Promise<void> {
     return;
   }
   const [action, name, ...rest] = positionals;
+  if (action === undefined) throw new CliError(`token needs an action: create NAME, list or revoke NAME\n\n${usage}`);
+  if (!['create', 'list', 'revoke'].includes(action)) {
+    throw new CliError(`unknown token action ${JSON.stringify(action)}; use create NAME, list or revoke NAME\n\n${usage}`);
+  }
   const needsName = action === 'create' || action === 'revoke';
-  if (!action || !['create', 'list', 'revoke'].includes(action) || (needsName && !name) || rest.length > 0 || (!needsName && name)) {
-    throw new CliError(usage);
+  if (needsName && !name) throw new CliError(`token ${action} needs a NAME\n\n${usage}`);
+  const extra = needsName ? rest : [name, ...rest].filter((p) => p !== undefined);
+  if (extra.length > 0) {
+    throw new CliError(`token ${action} takes ${needsName ? 'one NAME' : 'no NAME'}; unexpected ${extra.map((p) => JSON.stringify(p)).join(' ')}\n\n${usage}`);
   }
   const config = loadConfig();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: 1 });
+  const database = await openMigrated(config, 1);
   try {
-    await migrate(database);
     if (action === 'create' && name) {
       const secret = await createToken(database.db, name);
       console.log(secret);
