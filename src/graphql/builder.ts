@@ -5,8 +5,9 @@
  */
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
-import { GraphQLError, Kind, valueFromASTUntyped } from 'graphql';
+import { GraphQLError, Kind, print, valueFromASTUntyped } from 'graphql';
 import type { Context } from './context.ts';
+import { decodeNodeId } from './ids.ts';
 
 export interface SchemaTypes {
   Context: Context;
@@ -34,6 +35,8 @@ export function createBuilder() {
       pageInfoTypeOptions: { description: 'Where a page of a connection sits: whether more follow, and its end cursor.' },
       nodeQueryOptions: { description: 'Fetches any object by its global ID.' },
       nodesQueryOptions: { description: 'Fetches objects by their global IDs.' },
+      // Our own decoding, so that a malformed ID is BAD_USER_INPUT rather than an uncoded error.
+      decodeGlobalID: (globalID) => decodeNodeId(globalID),
     },
   });
 
@@ -44,8 +47,8 @@ export function createBuilder() {
   builder.scalarType('DateTime', {
     description: 'A point in time, as an ISO 8601 string in UTC (`2026-11-24T12:00:00.000Z`).',
     serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString()),
-    parseValue: (value) => parseDate(value),
-    parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null),
+    parseValue: (value) => parseDate(value, JSON.stringify(value) ?? String(value)),
+    parseLiteral: (ast) => parseDate(ast.kind === Kind.STRING ? ast.value : null, print(ast)),
   });
 
   builder.scalarType('JSON', {
@@ -58,12 +61,20 @@ export function createBuilder() {
   return builder;
 }
 
-function parseDate(value: unknown): Date {
-  const date = typeof value === 'string' ? new Date(value) : null;
+/**
+ * ISO 8601 only: a date (`2026-11-24`, midnight UTC) or a date and time with
+ * `Z` or an offset. `new Date()` alone would also take "5" (the year 2005) or
+ * "March 7", and read a time without a zone in the server's own time zone.
+ */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
+
+function parseDate(value: unknown, shown: string): Date {
+  const date = typeof value === 'string' && ISO_DATE_TIME.test(value) ? new Date(value.replace(' ', 'T')) : null;
   if (date === null || Number.isNaN(date.getTime())) {
-    throw new GraphQLError(`DateTime must be an ISO 8601 string such as "2026-11-24T12:00:00Z", got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    throw new GraphQLError(
+      `DateTime must be an ISO 8601 date, or date and time with a zone, such as "2026-11-24" or "2026-11-24T12:00:00Z"; got ${shown}`,
+      { extensions: { code: 'BAD_USER_INPUT' } },
+    );
   }
   return date;
 }

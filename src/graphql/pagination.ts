@@ -66,7 +66,8 @@ export async function paginate<T>(
   cursorOf: (row: T) => string,
 ): Promise<Connection<T>> {
   const size = pageSize(args);
-  const rows = size === 0 ? [] : await fetch(size + 1);
+  // Even for `first: 0`: the one extra row still tells whether there is a page.
+  const rows = await fetch(size + 1);
   const page = rows.slice(0, size);
   const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
   return {

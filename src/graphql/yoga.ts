@@ -3,11 +3,11 @@
  * `yoga.fetch(...)` in-process. Expected errors keep their code; anything
  * else is masked.
  */
-import { GraphQLError } from 'graphql';
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, Kind, type ValueNode, visit } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { UserError } from '../errors.ts';
 import { type Context, createContext, type Services } from './context.ts';
-import { type QueryLimits, queryLimitsRule } from './limits.ts';
+import { checkQueryLimits, type QueryLimits } from './limits.ts';
 import { buildSchema } from './schema/index.ts';
 import { allOutcomes } from '../config.ts';
 
@@ -38,33 +38,79 @@ function toGraphQLError(error: unknown, message: string): Error {
   return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
 }
 
-/** Adds the list of allowed outcomes to graphql-js's "does not exist in Outcome enum" errors. */
+/**
+ * Where a value sits among the arguments of `document`, as a path like
+ * `input.outcome`, `inputs[1]` or `filter.outcome[0]`.
+ */
+function argumentPath(document: DocumentNode, isTarget: (value: ValueNode) => boolean): string | undefined {
+  let found: string | undefined;
+  const walk = (value: ValueNode, path: string): void => {
+    if (found !== undefined) return;
+    if (isTarget(value)) found = path;
+    else if (value.kind === Kind.OBJECT) for (const f of value.fields) walk(f.value, `${path}.${f.name.value}`);
+    else if (value.kind === Kind.LIST) value.values.forEach((v, i) => walk(v, `${path}[${i}]`));
+  };
+  visit(document, {
+    Argument(node) {
+      walk(node.value, node.name.value);
+    },
+  });
+  return found;
+}
+
+/**
+ * The input field a graphql-js enum error is about: the literal's place in
+ * the arguments, or, for a variable, the place the variable is used plus the
+ * path inside it that graphql-js reports (`at "i[1].outcome"`).
+ */
+function enumErrorField(error: GraphQLError, document: DocumentNode): string | undefined {
+  const variable = /^Variable "\$([_A-Za-z]\w*)" got invalid value /.exec(error.message)?.[1];
+  if (variable !== undefined) {
+    const inside = new RegExp(` at "${variable}((?:\\.|\\[)[^"]*)"; `).exec(error.message)?.[1] ?? '';
+    const usage = argumentPath(document, (v) => v.kind === Kind.VARIABLE && v.name.value === variable);
+    return usage === undefined ? undefined : `${usage}${inside}`;
+  }
+  const node = error.nodes?.[0];
+  return node === undefined ? undefined : argumentPath(document, (v) => v === node);
+}
+
+/**
+ * Makes graphql-js's "does not exist in "Outcome" enum" errors say which
+ * outcomes are allowed and which input field is at fault (`extensions.field`).
+ */
 function explainOutcomeErrors(outcomes: readonly string[]): Plugin {
   const allowed = `Allowed outcomes: ${outcomes.join(', ')}.`;
-  const rewrite = (e: Error): Error =>
-    e instanceof GraphQLError && e.message.includes('"Outcome" enum') && !e.message.includes('Allowed outcomes')
-      ? new GraphQLError(`${e.message} ${allowed}`, { nodes: e.nodes, path: e.path, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } })
-      : e;
+  const rewrite = (e: GraphQLError, document: DocumentNode): GraphQLError => {
+    if (!e.message.includes('"Outcome" enum') || e.message.includes('Allowed outcomes')) return e;
+    const field = enumErrorField(e, document);
+    // A variable's message already names its path; a literal's does not.
+    const named = field === undefined || e.message.startsWith('Variable ') ? e.message : `${field}: ${e.message}`;
+    return new GraphQLError(`${named} ${allowed}`, {
+      nodes: e.nodes,
+      path: e.path,
+      extensions: { ...e.extensions, code: 'BAD_USER_INPUT', ...(field === undefined ? {} : { field }) },
+    });
+  };
   return {
-    onValidate: () => ({ result, setResult }) => {
-      if (result.length > 0) setResult(result.map(rewrite));
+    onValidate: ({ params }) => ({ result, setResult }) => {
+      if (result.length > 0) setResult(result.map((e) => rewrite(e, params.documentAST)));
     },
-    onExecute: () => ({
+    onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
-        if ('errors' in result && result.errors) setResult({ ...result, errors: result.errors.map(rewrite) });
+        if ('errors' in result && result.errors) setResult({ ...result, errors: result.errors.map((e) => rewrite(e, args.document)) });
       },
     }),
   };
 }
 
+/** Refuses operations over the depth or cost limits before they run (queries, mutations and subscriptions). */
 function limitQueries(limits: QueryLimits): Plugin {
-  return {
-    onValidate: ({ addValidationRule, context }) => {
-      // yoga (and our graphql-ws bridge) put the request's params on the context.
-      const variables = (context as { params?: { variables?: Record<string, unknown> } }).params?.variables;
-      addValidationRule(queryLimitsRule(limits, variables));
-    },
+  const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
+    const variables = args.variableValues as Record<string, unknown> | null | undefined;
+    const errors = checkQueryLimits(limits, args.document, args.operationName, variables);
+    if (errors.length > 0) setResultAndStopExecution({ errors });
   };
+  return { onExecute: check, onSubscribe: check };
 }
 
 export function createYogaApp(services: Services): Yoga {

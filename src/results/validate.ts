@@ -53,8 +53,19 @@ function charCount(s: string): number {
   return n;
 }
 
-function checkText(field: string, value: string, max: number): void {
+/** In `u` mode a surrogate pair is one code point, so this matches only unpaired halves. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Throws unless `value` can be stored as PostgreSQL text and JSON: no NUL, no lone UTF-16 surrogate. */
+function checkStorable(field: string, value: string): void {
   if (value.includes('\u0000')) throw badInput(field, 'must not contain NUL characters');
+  // A lone surrogate (`"\ud800"` in JSON) is no Unicode character; PostgreSQL
+  // refuses it in JSON, so it would fail inside the database instead of here.
+  if (LONE_SURROGATE.test(value)) throw badInput(field, 'must be valid Unicode: it contains a lone UTF-16 surrogate');
+}
+
+function checkText(field: string, value: string, max: number): void {
+  checkStorable(field, value);
   if (charCount(value) > max) {
     throw badInput(field, `is ${charCount(value)} characters long; at most ${max} are allowed`);
   }
@@ -72,21 +83,24 @@ function checkData(field: string, value: unknown): ResultData {
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw badInput(field, 'must be an object whose values are strings or lists of strings, e.g. {"arch": "x86_64"}');
   }
-  const data: ResultData = {};
+  // Built from entries, not by assignment: `data["__proto__"] = v` would set
+  // the prototype and silently drop the key.
+  const entries: Array<[string, string | string[]]> = [];
   for (const [key, v] of Object.entries(value)) {
     const at = `${field}.${key}`;
     if (key === '') throw badInput(field, 'keys must not be empty');
     checkText(`${field} key`, key, LIMITS.name);
     if (typeof v === 'string') {
-      checkText(at, v, Number.MAX_SAFE_INTEGER);
-      data[key] = v;
+      checkStorable(at, v);
+      entries.push([key, v]);
     } else if (Array.isArray(v) && v.every((x): x is string => typeof x === 'string')) {
-      for (const x of v) checkText(at, x, Number.MAX_SAFE_INTEGER);
-      data[key] = [...v];
+      for (const x of v) checkStorable(at, x);
+      entries.push([key, [...v]]);
     } else {
       throw badInput(at, 'must be a string or a list of strings');
     }
   }
+  const data: ResultData = Object.fromEntries(entries);
   const size = Buffer.byteLength(JSON.stringify(data));
   if (size > LIMITS.dataBytes) {
     throw badInput(field, `is ${size} bytes as JSON; at most ${LIMITS.dataBytes} (256 KiB) are allowed`);
@@ -129,7 +143,7 @@ export function validateResultInput(
   }
   let note: string | null = null;
   if (input.note !== undefined && input.note !== null) {
-    if (input.note.includes('\u0000')) throw badInput(`${field}.note`, 'must not contain NUL characters');
+    checkStorable(`${field}.note`, input.note);
     const bytes = Buffer.byteLength(input.note);
     if (bytes > LIMITS.noteBytes) {
       throw badInput(`${field}.note`, `is ${bytes} bytes; at most ${LIMITS.noteBytes} (64 KiB) are allowed`);

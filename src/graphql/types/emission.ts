@@ -3,6 +3,7 @@ import { listEmissions } from '../../emissions/queries.ts';
 import { followEmissions } from '../../emissions/stream.ts';
 import { UserError } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
+import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
 import type { Filters } from './filters.ts';
@@ -11,8 +12,8 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
   builder.node(refs.Emission, {
     description:
       'A state change of one key (testcase, item, arch), published as one fedmsg. Holds everything the message needs.',
-    id: { resolve: (e) => e.seq },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.emission.load(Number(id))),
+    id: { resolve: (e) => e.seq, parse: (id) => numericId('Emission', id) },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.emission.load(id)),
     fields: (t) => ({
       seq: t.exposeInt('seq', { description: 'Dense, gap-free sequence number in commit order (the fedmsg `seq_id`).' }),
       msgId: t.exposeString('msgId', { description: 'The fedmsg `msg_id`: `<year>-<uuid4>`, stable across re-sends.' }),

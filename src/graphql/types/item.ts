@@ -3,14 +3,15 @@ import { itemByKey, listItems } from '../../items/queries.ts';
 import { listEmissions } from '../../emissions/queries.ts';
 import { listResults } from '../../results/queries.ts';
 import type { Builder } from '../builder.ts';
+import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
 
 export function registerItem(builder: Builder, refs: Refs): void {
   builder.node(refs.TaskState, {
     description: 'The state of one key (testcase, item, arch): what was seen last and what was emitted last.',
-    id: { resolve: (s) => s.id },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.taskState.load(Number(id))),
+    id: { resolve: (s) => s.id, parse: (id) => numericId('TaskState', id) },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.taskState.load(id)),
     fields: (t) => ({
       testcase: t.exposeString('testcase', { description: 'The testcase of the key.' }),
       arch: t.exposeString('arch', { nullable: true, description: 'The arch of the key, when it has one.' }),
@@ -48,8 +49,8 @@ export function registerItem(builder: Builder, refs: Refs): void {
 
   builder.node(refs.Item, {
     description: 'What tasks run on: a build NVR (`koji_build`), an update (`bodhi_update`), a compose...',
-    id: { resolve: (i) => i.id },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.item.load(Number(id))),
+    id: { resolve: (i) => i.id, parse: (id) => numericId('Item', id) },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.item.load(id)),
     fields: (t) => ({
       type: t.exposeString('type', { description: 'The item type, e.g. `koji_build`.' }),
       name: t.exposeString('name', { description: 'The item name, e.g. `perl-Specio-0.25-1.fc26`.' }),

@@ -7,7 +7,7 @@ import type { RecordedResult } from '../../results/record.ts';
 import { followResults } from '../../emissions/stream.ts';
 import type { Builder } from '../builder.ts';
 import type { Context } from '../context.ts';
-import { parseId } from '../ids.ts';
+import { numericId, parseId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs, SchemaOptions } from '../refs.ts';
 import type { Filters } from './filters.ts';
@@ -39,8 +39,8 @@ function prime(ctx: Context, recorded: RecordedResult[]): void {
 export function registerResult(builder: Builder, refs: Refs, filters: Filters, options: SchemaOptions): void {
   builder.node(refs.Result, {
     description: 'One recorded report: what ran (testcase) on what (item, type, arch), and what it concluded.',
-    id: { resolve: (r) => r.id },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.result.load(Number(id))),
+    id: { resolve: (r) => r.id, parse: (id) => numericId('Result', id) },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.result.load(id)),
     fields: (t) => ({
       resultId: t.exposeInt('id', { description: 'The numeric id, as in the fedmsg body (`result.id`).' }),
       testcase: t.exposeString('testcase', { description: 'What ran, e.g. `dist.depcheck`.' }),

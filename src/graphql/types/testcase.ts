@@ -1,14 +1,15 @@
 /** Testcase: what ran (`dist.depcheck`). */
 import { listTestcases } from '../../results/queries.ts';
 import type { Builder } from '../builder.ts';
+import { numericId } from '../ids.ts';
 import { decodeCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
 
 export function registerTestcase(builder: Builder, refs: Refs): void {
   builder.node(refs.Testcase, {
     description: 'A task that reports results, such as `dist.depcheck`.',
-    id: { resolve: (tc) => tc.id },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.testcase.load(Number(id))),
+    id: { resolve: (tc) => tc.id, parse: (id) => numericId('Testcase', id) },
+    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.testcase.load(id)),
     fields: (t) => ({
       name: t.exposeString('name', { description: 'The testcase name.' }),
       createdAt: t.field({ type: 'DateTime', resolve: (tc) => tc.createdAt, description: 'When its first result was recorded.' }),
