@@ -16,6 +16,15 @@ export class UserError extends Error {
     this.code = code;
     this.field = field;
   }
+
+  /**
+   * graphql-js copies an original error's `extensions` into the GraphQLError
+   * that wraps it, so a UserError thrown in a resolver arrives coded and the
+   * server can pass it on as it is (and need not log it as unexpected).
+   */
+  get extensions(): { code: UserErrorCode; field?: string } {
+    return this.field === undefined ? { code: this.code } : { code: this.code, field: this.field };
+  }
 }
 
 export function badInput(field: string, message: string): UserError {

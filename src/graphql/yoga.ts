@@ -21,6 +21,8 @@ export type Yoga = YogaServerInstance<ServerContext, Context>;
 function toGraphQLError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original instanceof UserError) {
+    // Already coded (see UserError.extensions): returning the same error tells yoga it is not masked, so it is not logged.
+    if (error instanceof GraphQLError && error.extensions['code'] === original.code) return error;
     return new GraphQLError(original.message, {
       nodes: error instanceof GraphQLError ? error.nodes : undefined,
       path: error instanceof GraphQLError ? error.path : undefined,
@@ -34,8 +36,20 @@ function toGraphQLError(error: unknown, message: string): Error {
     }
     return error;
   }
-  console.error('resultsbus: unexpected error', original);
   return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/**
+ * One bounded line for the log: a failed query's message carries every
+ * parameter, which for a batch can be megabytes of results.
+ */
+function describeUnexpected(error: unknown): string {
+  const text = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  let line = text(error);
+  if (error instanceof Error && error.cause !== undefined) line += ` (cause: ${text(error.cause)})`;
+  const stack = error instanceof Error ? (error.stack?.split('\n').slice(1, 4).join(' | ') ?? '') : '';
+  const clipped = line.length > 2000 ? `${line.slice(0, 2000)}... [${line.length - 2000} more characters]` : line;
+  return stack === '' ? clipped : `${clipped} | ${stack.trim()}`;
 }
 
 /**
@@ -122,7 +136,13 @@ export function createYogaApp(services: Services): Yoga {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
-    logging: 'warn',
+    // Yoga logs each masked (unexpected) error here once; keep it to a bounded line.
+    logging: {
+      debug: () => {},
+      info: () => {},
+      warn: (...args: unknown[]) => console.warn('resultsbus:', ...args),
+      error: (...args: unknown[]) => console.error(`resultsbus: unexpected error: ${args.map(describeUnexpected).join(' ')}`),
+    },
     context: ({ request, connectionParams }) => {
       const fromWs = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
       const authorization = request?.headers.get('authorization') ?? (typeof fromWs === 'string' ? fromWs : null);
