@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
@@ -62,6 +62,9 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
     connection: { application_name: 'resultsbus' },
   });
   const db = drizzlePostgres(client, { schema, ...(logger ? { logger } : {}) });
+  // After drizzlePostgres: it sets the client's json/jsonb serializers and
+  // date parsers, which the pipelined statements share.
+  pipelines.set(db, postgresPipeline(client, logger));
   return {
     db,
     engine: 'postgres',
@@ -150,4 +153,96 @@ export async function queryRows<T>(executor: Executor, query: SQL): Promise<T[]>
   const result: unknown = await executor.execute(query);
   if (Array.isArray(result)) return result as T[];
   return (result as { rows: T[] }).rows;
+}
+
+/**
+ * One transaction whose statements go out without waiting for each other's
+ * answers (PostgreSQL protocol pipelining), as named prepared statements.
+ */
+export interface PipelinedTx {
+  /** Sends a statement (after every one sent before) and resolves with its rows. */
+  rows<T>(query: SQL): Promise<T[]>;
+  /**
+   * Sends a statement and COMMIT right behind it, in one write, and resolves
+   * with the statement's rows once the commit is done. It must be the
+   * transaction's last statement. Fails, with nothing committed, when the
+   * statement fails or the commit does.
+   */
+  rowsAndCommit<T>(query: SQL): Promise<T[]>;
+}
+
+export interface Pipeline {
+  /**
+   * Runs `body` in one transaction on a connection of its own: BEGIN goes out
+   * together with the first statement and COMMIT with the last
+   * (`rowsAndCommit`), so a transaction of two statements costs two round
+   * trips instead of the six of `db.transaction` (BEGIN, a Parse/Describe
+   * round trip before each statement with parameters, COMMIT). Prepared
+   * statements also spare the server parsing and planning them each time:
+   * only use it for statements whose text is fixed (values as parameters).
+   * When `body` throws, or never commits, the transaction is rolled back.
+   */
+  transaction<R>(body: (tx: PipelinedTx) => Promise<R>): Promise<R>;
+}
+
+const pipelines = new WeakMap<object, Pipeline>();
+
+/**
+ * The pipelined transaction runner of a PostgreSQL database handle; undefined
+ * on PGlite (in-process: no round trips to save) and for an open transaction
+ * (which has its connection already), where `executor.transaction` is the way.
+ */
+export function pipelineOf(executor: Executor): Pipeline | undefined {
+  return pipelines.get(executor);
+}
+
+function postgresPipeline(client: postgres.Sql, logger: QueryLogger): Pipeline {
+  const dialect = new PgDialect();
+  const prepare = (query: SQL): { text: string; params: postgres.ParameterOrJSON<never>[] } => {
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    logger?.logQuery(text);
+    return { text, params: params as postgres.ParameterOrJSON<never>[] };
+  };
+  return {
+    async transaction(body) {
+      const conn = await client.reserve();
+      // Whether a transaction may be open on `conn` and needs a ROLLBACK.
+      let open = true;
+      try {
+        // Sent with the first statement: postgres.js writes the queries of
+        // one tick together and keeps their order on the connection. The
+        // statements' texts are fixed and their values parameters, so one
+        // generic plan per statement and connection serves every call; left
+        // to itself the server keeps planning some of them afresh each time.
+        const began = conn.unsafe('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan').then(() => undefined);
+        began.catch(() => {});
+        const tx: PipelinedTx = {
+          async rows<T>(query: SQL): Promise<T[]> {
+            const { text, params } = prepare(query);
+            const rows = await conn.unsafe(text, params, { prepare: true });
+            await began;
+            return rows as unknown as T[];
+          },
+          async rowsAndCommit<T>(query: SQL): Promise<T[]> {
+            await began;
+            const { text, params } = prepare(query);
+            const statement = conn.unsafe(text, params, { prepare: true });
+            const commit = conn.unsafe('COMMIT');
+            const [rows, committed] = await Promise.allSettled([statement, commit]);
+            // Either way the transaction is over: committed, or (a failed
+            // statement turns COMMIT into ROLLBACK) rolled back.
+            if (committed.status === 'fulfilled' || rows.status === 'rejected') open = false;
+            if (rows.status === 'rejected') throw rows.reason;
+            if (committed.status === 'rejected') throw committed.reason;
+            if (committed.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${committed.value.command}, not COMMIT`);
+            return rows.value as unknown as T[];
+          },
+        };
+        return await body(tx);
+      } finally {
+        if (open) await conn.unsafe('ROLLBACK').catch(() => {});
+        conn.release();
+      }
+    },
+  };
 }

@@ -23,10 +23,10 @@
  * statement plus the commit; duplicates never take it.
  */
 import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { badInput } from '../errors.ts';
-import { type Executor, queryRows, type Tx } from '../db/client.ts';
+import { type Executor, pipelineOf, queryRows } from '../db/client.ts';
 import type { EmissionBody } from '../db/schema.ts';
 import { type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
 import { archOut, type EmissionView, type ResultView } from './views.ts';
@@ -65,6 +65,13 @@ interface LockedState {
 }
 
 type EmissionRef = { kind: 'stored'; seq: number } | { kind: 'new'; k: number };
+
+/** Runs the statements of one recording transaction. */
+interface Statements {
+  rows<T>(query: SQL): Promise<T[]>;
+  /** The transaction's last statement (the pipelined runner commits with it). */
+  last<T>(query: SQL): Promise<T[]>;
+}
 
 /**
  * Testcase and item ids never change once created and rows are never deleted,
@@ -143,13 +150,22 @@ export class Recorder {
     );
     const topLevel = !(executor instanceof PgTransaction);
     const created: Array<[string, number]> = [];
-    const recorded = await executor.transaction((tx) => this.apply(tx, valid, created));
+    // On PostgreSQL a top-level call pipelines its transaction (BEGIN with the
+    // first statement, COMMIT with the last: two round trips for a result
+    // whose ids are cached); otherwise, and inside a transaction, drizzle's.
+    const pipeline = topLevel ? pipelineOf(executor) : undefined;
+    const recorded = pipeline
+      ? await pipeline.transaction((tx) => this.apply({ rows: tx.rows, last: tx.rowsAndCommit }, valid, created))
+      : await executor.transaction((tx) => {
+          const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
+          return this.apply({ rows, last: rows }, valid, created);
+        });
     // Ids this call created are safe to remember only once they are committed.
     if (topLevel) for (const [key, id] of created) this.ids.set(key, id);
     return recorded;
   }
 
-  private async resolveTestcases(tx: Tx, names: string[], created: Array<[string, number]>): Promise<Map<string, number>> {
+  private async resolveTestcases(tx: Statements, names: string[], created: Array<[string, number]>): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     let missing: string[] = [];
     for (const name of names) {
@@ -160,8 +176,7 @@ export class Recorder {
     if (missing.length === 0) return out;
     missing.sort();
     const lookup = async (): Promise<void> => {
-      const rows = await queryRows<{ id: number; name: string }>(
-        tx,
+      const rows = await tx.rows<{ id: number; name: string }>(
         sql`SELECT id, name FROM testcases WHERE name IN (SELECT jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))`,
       );
       for (const row of rows) {
@@ -172,8 +187,7 @@ export class Recorder {
     };
     await lookup();
     if (missing.length === 0) return out;
-    const inserted = await queryRows<{ id: number; name: string }>(
-      tx,
+    const inserted = await tx.rows<{ id: number; name: string }>(
       sql`INSERT INTO testcases (name) SELECT n FROM jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb) AS n ORDER BY n ON CONFLICT (name) DO NOTHING RETURNING id, name`,
     );
     for (const row of inserted) {
@@ -188,7 +202,7 @@ export class Recorder {
   }
 
   private async resolveItems(
-    tx: Tx,
+    tx: Statements,
     pairs: Array<{ type: string; name: string }>,
     created: Array<[string, number]>,
   ): Promise<Map<string, number>> {
@@ -202,8 +216,7 @@ export class Recorder {
     if (missing.length === 0) return out;
     missing.sort((a, b) => (a.type === b.type ? (a.name < b.name ? -1 : 1) : a.type < b.type ? -1 : 1));
     const lookup = async (): Promise<void> => {
-      const rows = await queryRows<{ id: number; type: string; name: string }>(
-        tx,
+      const rows = await tx.rows<{ id: number; type: string; name: string }>(
         sql`SELECT i.id, i.type, i.name FROM items i
             JOIN jsonb_to_recordset(${JSON.stringify(missing)}::jsonb) AS m(type text, name text)
               ON i.type = m.type AND i.name = m.name`,
@@ -216,8 +229,7 @@ export class Recorder {
     };
     await lookup();
     if (missing.length === 0) return out;
-    const inserted = await queryRows<{ id: number; type: string; name: string }>(
-      tx,
+    const inserted = await tx.rows<{ id: number; type: string; name: string }>(
       sql`INSERT INTO items (type, name)
           SELECT m.type, m.name FROM jsonb_to_recordset(${JSON.stringify(missing)}::jsonb) AS m(type text, name text)
           ORDER BY m.type, m.name
@@ -232,7 +244,7 @@ export class Recorder {
     return out;
   }
 
-  private async apply(tx: Tx, inputs: ValidResultInput[], created: Array<[string, number]>): Promise<RecordedResult[]> {
+  private async apply(tx: Statements, inputs: ValidResultInput[], created: Array<[string, number]>): Promise<RecordedResult[]> {
     const now = new Date();
     const testcaseIds = await this.resolveTestcases(tx, [...new Set(inputs.map((r) => r.testcase))], created);
     const uniqueItems = new Map(inputs.map((r) => [itemKey(r.type, r.item), { type: r.type, name: r.item }]));
@@ -251,7 +263,7 @@ export class Recorder {
       .map((k) => ({ testcase_id: k.testcaseId, item_id: k.itemId, arch: k.input.arch }))
       .sort((a, b) => a.testcase_id - b.testcase_id || a.item_id - b.item_id || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0))
       .map((k, ord) => ({ ...k, ord }));
-    const lockedRows = await queryRows<{
+    const lockedRows = await tx.rows<{
       id: number;
       testcase_id: number;
       item_id: number;
@@ -265,7 +277,6 @@ export class Recorder {
       emission_count: number;
       result_ids: Array<number | string>;
     }>(
-      tx,
       sql`WITH keys AS (
             SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(testcase_id int, item_id int, arch text, ord int)
           ), locked AS (
@@ -419,6 +430,7 @@ export class Recorder {
       state_version: s.stateVersion,
     }));
 
+    const stateIds = `{${stateRows.map((s) => s.id).join(',')}}`;
     const emitted = emissionRows.length;
     // Only a transaction that emits touches the sequence row (and waits for it).
     const seqs =
@@ -428,8 +440,7 @@ export class Recorder {
     const notifyEmissions =
       emitted > 0 ? sql`pg_notify(${EMISSIONS_CHANNEL}, (s.base + ${emitted}::int)::text)` : sql`NULL`;
     const nowIso = now.toISOString();
-    const rows = await queryRows<{ base: number | string }>(
-      tx,
+    const rows = await tx.last<{ base: number | string }>(
       sql`WITH s AS (${seqs}),
           ins_e AS (
             INSERT INTO emissions (seq, msg_id, topic, body, timestamp, outcome, prev_outcome, forced,
@@ -465,7 +476,10 @@ export class Recorder {
             FROM s, jsonb_to_recordset(${JSON.stringify(stateRows)}::jsonb) AS u(
               id int, last_outcome text, emitted_outcome text, last_result_id bigint, last_k int, last_seq bigint,
               results int, emissions int, state_version int)
-            WHERE t.id = u.id
+            -- The id list lets the planner reach the rows through the primary key:
+            -- it cannot see how many rows jsonb_to_recordset yields (it assumes
+            -- 100) and would otherwise hash-join over a scan of all task states.
+            WHERE t.id = u.id AND t.id = ANY(${stateIds}::int[])
             RETURNING t.id
           ),
           notify_r AS (

@@ -1,0 +1,504 @@
+/**
+ * `npm run bench`: throughput and latency of recording, against a local
+ * PostgreSQL, with the server in a child process.
+ *
+ *   npm run bench                 full run (about 4 minutes on this 2-core machine)
+ *   npm run bench -- --quick      small version, for smoke checks (< 1 minute): 50 x 400 keys,
+ *                                 fill to 60,000, phases of 2-4 s
+ *
+ * Environment:
+ *   BENCH_DATABASE_URL      server to create the run's database on
+ *                           (default postgres://postgres@127.0.0.1:5432/postgres);
+ *                           the database is dropped at the end
+ *   BENCH_SCALE             `quick` or `full` (as --quick)
+ *   BENCH_FILL              results to fill the store to before the large-store phases (default 1,000,000)
+ *   BENCH_PHASES            comma-separated subset of `1,2,3,4` (default all; the seed and the fill always run)
+ *   BENCH_SERVER_NODE_ARGS  node flags for the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
+ *   BENCH_HTTP              `http` (node:http, keep-alive Agent; default) or `fetch` (see client.ts)
+ *   BENCH_PACED_RATE        rate of phase 4 (default 500; the target is only judged at 500)
+ *   BENCH_BATCH_CLIENTS     concurrent recordResults clients in the fill and phase 2 (default 4)
+ *   RESULTSBUS_DB_POOL, ... passed through to the server child
+ *
+ * Two stores, each a fresh database with its own server child: the large one
+ * for every target, a small one only for target 3.
+ *   seed       10,000 results in each store, one per key for 10,000 keys (every testcase of the
+ *              first 200 builds), via recordResults
+ *   fill       recordResults batches over the whole key space until the large store holds
+ *              BENCH_FILL results; then VACUUM ANALYZE and CHECKPOINT on both stores
+ *   3          recordResult over HTTP, 16 clients, on the 10,000 seeded keys (10% flips) of each
+ *              store, in alternating windows (small, large, large, small, ...): the same load on
+ *              10,000 vs 1,000,000 stored results. Alternating matters on a shared machine, whose
+ *              speed drifts by tens of percent over minutes. Both draw only keys that already have
+ *              a state, so they do the same work per result; the ratio of the pooled p50s is judged.
+ *   1          recordResult over HTTP, 16 clients, over all 100,000 keys: target 1
+ *   4          a graphql-ws subscriber while recordResult runs paced at 500/s over all keys: target 4
+ *   2          recordResults, batches of 500 (4 clients), over all keys: target 2
+ *
+ * Each measured phase runs after a short warm-up (JIT, pool connections, id caches), which is not counted.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
+import { Api, transportFromEnv } from './client.ts';
+import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
+import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
+import { count, ms, rate, Samples, verdict } from './stats.ts';
+import { Subscriber } from './subscriber.ts';
+import { Workload } from './workload.ts';
+
+const TARGETS = {
+  httpRate: 2500,
+  batchRate: 20_000,
+  largeStoreRatio: 1.15,
+  subscriberP99: 20,
+  pacedRate: 500,
+} as const;
+
+/** The paced rate of phase 4 (BENCH_PACED_RATE, for diagnosis; the target is judged at 500/s only). */
+function pacedRate(): number {
+  const raw = process.env['BENCH_PACED_RATE'];
+  if (raw === undefined || raw === '') return TARGETS.pacedRate;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`BENCH_PACED_RATE must be a positive number, got ${raw}`);
+  return n;
+}
+
+interface Scale {
+  name: 'quick' | 'full';
+  /** Builds in the key space (x 50 testcases). */
+  builds: number;
+  seed: number;
+  fillTo: number;
+  warmupMs: number;
+  /** Warm-up of each store's server before its first window of target 3 (they have only seeded or filled). */
+  smallWarmupMs: number;
+  /** Target 3: rounds of one window per store, each after a short warm-up. */
+  compareRounds: number;
+  compareWindowMs: number;
+  compareWarmupMs: number;
+  httpMs: number;
+  batchMs: number;
+  subscriberMs: number;
+}
+
+function scale(): Scale {
+  const quick = process.argv.includes('--quick') || process.env['BENCH_SCALE'] === 'quick';
+  const fill = process.env['BENCH_FILL'];
+  const base: Scale = quick
+    ? // A smaller key space, so that the small fill still leaves every key known (as in the full run).
+      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000 }
+    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000 };
+  if (fill !== undefined && fill !== '') {
+    const n = Number(fill.replace(/[_,]/g, ''));
+    if (!Number.isInteger(n) || n < base.seed) throw new Error(`BENCH_FILL must be a whole number >= ${base.seed}, got ${fill}`);
+    base.fillTo = n;
+  }
+  return base;
+}
+
+function phases(): Set<string> {
+  const raw = process.env['BENCH_PHASES'];
+  const all = ['1', '2', '3', '4'];
+  const chosen = new Set(raw ? raw.split(',').map((s) => s.trim()) : all);
+  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 1,2,3,4`);
+  return chosen;
+}
+
+const HTTP_CLIENTS = 16;
+const BATCH = 500;
+/** Concurrent recordResults clients (BENCH_BATCH_CLIENTS, default 4). */
+const BATCH_CLIENTS = ((): number => {
+  const raw = process.env['BENCH_BATCH_CLIENTS'];
+  const n = raw === undefined || raw === '' ? 4 : Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_BATCH_CLIENTS must be a whole number >= 1, got ${raw}`);
+  return n;
+})();
+
+function note(line: string): void {
+  console.log(`  ${line}`);
+}
+
+function loadLine(r: LoadResult): string {
+  return `p50 ${ms(r.latency.percentile(50))} p99 ${ms(r.latency.percentile(99))} mean ${ms(r.latency.mean)} (${count(r.results)} results in ${r.seconds.toFixed(1)} s${r.errors ? `, ${r.errors} ERRORS: ${r.firstError ?? ''}` : ''})`;
+}
+
+class Bench {
+  readonly api: Api;
+  readonly cpu: CpuMeter;
+  readonly work: Workload;
+
+  constructor(
+    readonly db: BenchDatabase,
+    readonly server: ServerChild,
+    readonly scale: Scale,
+  ) {
+    this.api = new Api(server.url, server.token, transportFromEnv());
+    this.cpu = new CpuMeter(db, () => server.pid);
+    this.work = new Workload({ testcases: 50, builds: scale.builds, flip: 0.1 });
+  }
+
+  async storedResults(): Promise<number> {
+    const [row] = await this.db.sql<Array<{ n: number }>>`SELECT coalesce(max(id), 0)::int AS n FROM results`;
+    return row?.n ?? 0;
+  }
+
+  /** recordResult over HTTP, closed loop, keys among the first `keys`. */
+  async http(durationMs: number, keys: number, warmupMs = this.scale.warmupMs): Promise<{ load: LoadResult; cpu: CpuReport }> {
+    const send = async (): Promise<void> => {
+      await this.api.recordOne(this.work.input(this.work.randomKey(keys)));
+    };
+    await closedLoop({ clients: HTTP_CLIENTS, durationMs: warmupMs, perRequest: 1, send });
+    const start = await this.cpu.snapshot();
+    const load = await closedLoop({ clients: HTTP_CLIENTS, durationMs, perRequest: 1, send });
+    return { load, cpu: await this.cpu.since(start) };
+  }
+
+  /** recordResults in batches, closed loop; stops at `durationMs` or `results`. */
+  async batches(options: { durationMs?: number; results?: number; keys?: number; quiet?: boolean }): Promise<{ load: LoadResult; cpu: CpuReport }> {
+    const send = async (): Promise<void> => {
+      const inputs = Array.from({ length: BATCH }, () => this.work.input(this.work.randomKey(options.keys)));
+      await this.api.recordMany(inputs);
+    };
+    const start = await this.cpu.snapshot();
+    const load = await closedLoop({
+      clients: BATCH_CLIENTS,
+      perRequest: BATCH,
+      send,
+      ...(options.durationMs === undefined ? {} : { durationMs: options.durationMs }),
+      ...(options.results === undefined ? {} : { results: options.results }),
+      ...(options.quiet
+        ? {}
+        : {
+            progress: (n: number, s: number) => {
+              if (Math.round(s) % 10 === 0) note(`... ${count(n)} results in ${s.toFixed(0)} s (${rate(n / s)}/s)`);
+            },
+          }),
+    });
+    return { load, cpu: await this.cpu.since(start) };
+  }
+
+  /** Seeds the first `n` keys with one PASSED result each, in key order. */
+  async seed(n: number): Promise<void> {
+    for (let from = 0; from < n; from += BATCH * BATCH_CLIENTS) {
+      await Promise.all(
+        Array.from({ length: BATCH_CLIENTS }, async (_, c) => {
+          const lo = from + c * BATCH;
+          const hi = Math.min(n, lo + BATCH);
+          if (lo >= hi) return;
+          await this.api.recordMany(Array.from({ length: hi - lo }, (_, i) => this.work.input(lo + i)));
+        }),
+      );
+    }
+  }
+
+  /**
+   * Target 4. Latency of an emission = the moment the subscriber got it minus
+   * the moment the mutation that produced it was answered. The answer comes
+   * after the commit, so this slightly under-states commit-to-subscriber time
+   * (by the server writing the HTTP answer and the loopback trip, well under a
+   * millisecond at this load); "send" (the moment the mutation went out) over-
+   * states it by the whole mutation. Both are taken with performance.now() in
+   * this one process, so no clocks are compared. The emission's `createdAt` is
+   * not used as the start: the server stamps it when the transaction *starts*
+   * (before the writes and the commit), in another process, with millisecond
+   * resolution; it is printed as a third view only.
+   */
+  async subscriber(durationMs: number): Promise<{
+    load: PacedResult;
+    ack: Samples;
+    send: Samples;
+    created: Samples;
+    notified: Samples;
+    missing: number;
+    disorder: number;
+    cpu: CpuReport;
+  }> {
+    const after = await this.api.lastSeq();
+    // A plain LISTEN on the channel the server's stream wakes on, to split the
+    // latency into "PostgreSQL delivers the NOTIFY" and "the server turns it
+    // into a graphql-ws message". The payload is the transaction's highest
+    // seq, which for one result is its seq.
+    const notifiedAt = new Map<number, number>();
+    const listener = await this.db.sql.listen(EMISSIONS_CHANNEL, (payload) => {
+      notifiedAt.set(Number(payload), performance.now());
+    });
+    const wsUrl = `${this.server.url.replace(/^http/, 'ws')}/graphql`;
+    const sub = new Subscriber(wsUrl, after);
+    sub.start();
+    // Warm up: a forced result always emits; wait until the subscriber has it,
+    // so the stream is live before the measured load starts.
+    const forced = await this.api.request<{ recordResult: { emission: { seq: number } | null } }>(
+      'mutation BenchForce($input: RecordResultInput!) { recordResult(input: $input) { emission { seq } } }',
+      { input: { ...this.work.input(0), force: true } },
+    );
+    const warmSeq = forced.recordResult.emission?.seq;
+    if (warmSeq === undefined || !(await sub.waitFor(warmSeq, 10_000))) {
+      throw new Error(`the subscriber did not receive the warm-up emission (${String(sub.error ?? 'no error')})`);
+    }
+    const sentAt = new Map<number, number>();
+    const ackAt = new Map<number, number>();
+    const start = await this.cpu.snapshot();
+    const load = await pacedLoop({
+      rate: pacedRate(),
+      durationMs,
+      send: async () => {
+        const sent = performance.now();
+        const data = await this.api.recordOne(this.work.input(this.work.randomKey()));
+        const seq = data.recordResult.emission?.seq;
+        if (seq !== undefined) {
+          sentAt.set(seq, sent);
+          ackAt.set(seq, performance.now());
+        }
+      },
+    });
+    const cpu = await this.cpu.since(start);
+    const last = Math.max(0, ...ackAt.keys());
+    await sub.waitFor(last, 5000);
+    // `createdAt` for the third view, read back from the store after the run.
+    const seqs = [...ackAt.keys()];
+    const created = new Samples();
+    const rows = seqs.length === 0 ? [] : await this.db.sql<Array<{ seq: number; created: number }>>`
+      SELECT seq::int AS seq, (extract(epoch FROM created_at) * 1000)::float8 AS created FROM emissions WHERE seq = ANY(${seqs})`;
+    await listener.unlisten();
+    const ack = new Samples();
+    const send = new Samples();
+    const notified = new Samples();
+    let missing = 0;
+    const createdOf = new Map(rows.map((r) => [r.seq, r.created]));
+    for (const seq of seqs) {
+      const got = sub.arrived.get(seq);
+      const a = ackAt.get(seq);
+      const s = sentAt.get(seq);
+      if (got === undefined || a === undefined || s === undefined) {
+        missing++;
+        continue;
+      }
+      ack.add(got - a);
+      send.add(got - s);
+      const n = notifiedAt.get(seq);
+      if (n !== undefined) notified.add(n - a);
+      const c = createdOf.get(seq);
+      if (c !== undefined) created.add(performance.timeOrigin + got - c);
+    }
+    const disorder = sub.disorder;
+    if (sub.error) note(`subscriber error: ${String(sub.error)}`);
+    await sub.close();
+    return { load, ack, send, created, notified, missing, disorder, cpu };
+  }
+}
+
+async function environment(db: BenchDatabase): Promise<string> {
+  const rows = await db.sql<Array<{ name: string; setting: string }>>`
+    SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'max_connections')`;
+  const s = new Map(rows.map((r) => [r.name, r.setting]));
+  const pool = process.env['RESULTSBUS_DB_POOL'] ?? '10 (default)';
+  return `HTTP client ${transportFromEnv() === 'fetch' ? 'fetch (undici)' : 'node:http keep-alive'}, node ${process.version}, PostgreSQL ${s.get('server_version') ?? '?'} (fsync ${s.get('fsync') ?? '?'}, synchronous_commit ${s.get('synchronous_commit') ?? '?'}, shared_buffers ${s.get('shared_buffers') ?? '?'} x 8kB), server pool ${pool}`;
+}
+
+/** Both stores of target 3, measured in alternating windows. */
+async function compareStores(
+  small: Bench,
+  large: Bench,
+  sc: Scale,
+): Promise<{ small: { load: LoadResult; cpu: CpuTotals }; large: { load: LoadResult; cpu: CpuTotals }; rounds: string[] }> {
+  const pooled = (): { load: LoadResult; cpu: CpuTotals } => ({
+    load: { requests: 0, results: 0, errors: 0, firstError: undefined, seconds: 0, latency: new Samples() },
+    cpu: { server: 0, postgres: 0 },
+  });
+  const out = { small: pooled(), large: pooled() };
+  const rounds: string[] = [];
+  for (let round = 0; round < sc.compareRounds; round++) {
+    // ABBA order, so that neither store always goes first.
+    const order: Array<['small' | 'large', Bench]> = round % 2 === 0 ? [['small', small], ['large', large]] : [['large', large], ['small', small]];
+    const p50: Record<string, number> = {};
+    for (const [name, bench] of order) {
+      const { load, cpu } = await bench.http(sc.compareWindowMs, sc.seed, round === 0 ? sc.smallWarmupMs : sc.compareWarmupMs);
+      const into = out[name];
+      into.load.latency.addAll(load.latency);
+      into.load.requests += load.requests;
+      into.load.results += load.results;
+      into.load.errors += load.errors;
+      into.load.firstError ??= load.firstError;
+      into.load.seconds += load.seconds;
+      into.cpu.server += cpu.server;
+      into.cpu.postgres += cpu.postgres;
+      p50[name] = load.latency.percentile(50);
+    }
+    const a = p50['small'] ?? Number.NaN;
+    const b = p50['large'] ?? Number.NaN;
+    rounds.push(`round ${round + 1}: p50 ${ms(b)} large vs ${ms(a)} small, ratio ${(b / a).toFixed(2)}`);
+  }
+  return { ...out, rounds };
+}
+
+interface CpuTotals {
+  /** CPU seconds. */
+  server: number;
+  postgres: number;
+}
+
+async function main(): Promise<void> {
+  const sc = scale();
+  const chosen = phases();
+  const baseUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(/\s+/).filter((s) => s !== '');
+  const t0 = performance.now();
+  console.log(`resultsbus bench (${sc.name}): key space 50 testcases x ${count(sc.builds)} koji_build items, 10% outcome flips`);
+  const stores: Array<{ db: BenchDatabase; server?: ServerChild }> = [];
+  let cleaned = false;
+  const cleanup = async (): Promise<void> => {
+    if (cleaned) return;
+    cleaned = true;
+    for (const { db, server } of stores) {
+      await server?.stop().catch((e: unknown) => console.error('bench: stopping a server failed', e));
+      await db.drop().catch((e: unknown) => console.error(`bench: dropping ${db.name} failed`, e));
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    console.error(`bench: ${signal}, cleaning up`);
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  /** A fresh database with its own server child. */
+  const open = async (role: string): Promise<Bench> => {
+    const entry: { db: BenchDatabase; server?: ServerChild } = { db: await createBenchDatabase(baseUrl) };
+    stores.push(entry);
+    const server = await startServerChild({ databaseUrl: entry.db.url, nodeArgs });
+    entry.server = server;
+    console.log(`${role}: database ${entry.db.name}, server pid ${server.pid} at ${server.url}`);
+    return new Bench(entry.db, server, sc);
+  };
+  try {
+    const large = await open('large store');
+    // Target 3 compares with a store of its own, so that both can be measured
+    // in alternating windows: on a shared machine, speed drifts over minutes.
+    const small = chosen.has('3') ? await open('small store (target 3)') : undefined;
+    console.log(await environment(large.db));
+    const results: string[] = [];
+
+    let t = performance.now();
+    await Promise.all([large.seed(sc.seed), small?.seed(sc.seed)]);
+    console.log(`seeded ${count(sc.seed)} results (one per key) in ${small ? 'each store' : 'the store'} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    const have = await large.storedResults();
+    if (have < sc.fillTo) {
+      console.log(`\n[fill] recordResults, batches of ${BATCH}, ${BATCH_CLIENTS} clients, all keys, from ${count(have)} to ${count(sc.fillTo)} results`);
+      const { load, cpu } = await large.batches({ results: sc.fillTo - have });
+      note(`filled at ${rate(load.results / load.seconds)} results/s; ${loadLine(load)}`);
+      note(formatCpu(cpu, load.results));
+    }
+    // The fill is a burst no real store sees; its aftermath (autovacuum of a
+    // million fresh rows, a checkpoint writing out what it dirtied) would
+    // otherwise land in the measured phases. Both stores get the same.
+    t = performance.now();
+    for (const b of [large, small]) {
+      if (!b) continue;
+      await b.db.sql`VACUUM ANALYZE`;
+      await b.db.sql`CHECKPOINT`;
+    }
+    note(`VACUUM ANALYZE and CHECKPOINT in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    if (small) {
+      const stored = await large.storedResults();
+      const before = await small.storedResults();
+      console.log(
+        `\n[3] recordResult over HTTP, ${HTTP_CLIENTS} clients, on the ${count(sc.seed)} seeded keys of each store (the same load), ` +
+          `${sc.compareRounds} x ${sc.compareWindowMs / 1000} s windows per store, alternating: store of ${count(stored)} vs ${count(before)} results`,
+      );
+      const c = await compareStores(small, large, sc);
+      for (const line of c.rounds) note(line);
+      const after = await small.storedResults();
+      const per = (x: { load: LoadResult; cpu: CpuTotals }): string =>
+        `${rate(x.load.results / x.load.seconds)} results/s ${loadLine(x.load)}; cpu per result: server ${((1000 * x.cpu.server) / x.load.results).toFixed(3)} ms + postgres ${((1000 * x.cpu.postgres) / x.load.results).toFixed(3)} ms`;
+      note(`large store: ${per(c.large)}`);
+      note(`small store: ${per(c.small)} (it grew from ${count(before)} to ${count(after)} results while measured)`);
+      const ratio = c.large.load.latency.percentile(50) / c.small.load.latency.percentile(50);
+      const meanRatio = c.large.load.latency.mean / c.small.load.latency.mean;
+      const p99Ratio = c.large.load.latency.percentile(99) / c.small.load.latency.percentile(99);
+      const cpuRatio = (c.large.cpu.server + c.large.cpu.postgres) / c.large.load.results / ((c.small.cpu.server + c.small.cpu.postgres) / c.small.load.results);
+      const pgRatio = c.large.cpu.postgres / c.large.load.results / (c.small.cpu.postgres / c.small.load.results);
+      const errors = c.large.load.errors + c.small.load.errors;
+      results.push(
+        `recordResult latency, store ${count(stored)} vs ${count(before)}-${count(after)}, same keys: p50 ${ms(c.large.load.latency.percentile(50))} vs ${ms(c.small.load.latency.percentile(50))}, ratio ${ratio.toFixed(2)} (target <= ${TARGETS.largeStoreRatio}) ${verdict(ratio <= TARGETS.largeStoreRatio && errors === 0)}  (mean ratio ${meanRatio.toFixed(2)}, p99 ratio ${p99Ratio.toFixed(2)}; cpu per result ratio ${cpuRatio.toFixed(2)}, postgres alone ${pgRatio.toFixed(2)})${errors ? `  ${errors} ERRORS` : ''}`,
+      );
+    }
+
+    if (chosen.has('1')) {
+      const stored = await large.storedResults();
+      console.log(`\n[1] recordResult over HTTP, ${HTTP_CLIENTS} clients, all ${count(large.work.keys)} keys, store at ${count(stored)} results`);
+      const { load, cpu } = await large.http(sc.httpMs, large.work.keys);
+      const r = load.results / load.seconds;
+      note(`${rate(r)} results/s ${loadLine(load)}`);
+      note(formatCpu(cpu, load.results));
+      results.push(
+        `recordResult over HTTP, ${HTTP_CLIENTS} clients (store ${count(stored)}, ${count(large.work.keys)} keys): ${rate(r)} results/s (target >= ${TARGETS.httpRate}) ${verdict(r >= TARGETS.httpRate && load.errors === 0)}  p50 ${ms(load.latency.percentile(50))} p99 ${ms(load.latency.percentile(99))}${load.errors ? `  ${load.errors} ERRORS` : ''}`,
+      );
+    }
+
+    if (chosen.has('4')) {
+      console.log(`\n[4] graphql-ws subscriber on emissions(after: <current>) while recordResult runs paced at ${pacedRate()}/s, all keys`);
+      const s = await large.subscriber(sc.subscriberMs);
+      const achieved = s.load.results / s.load.seconds;
+      note(`load: ${rate(achieved)} results/s ${loadLine(s.load)}${s.load.skipped ? `, ${s.load.skipped} skipped (too many in flight)` : ''}`);
+      note(`emissions measured: ${s.ack.count}, missing at the subscriber: ${s.missing}, out of order: ${s.disorder}`);
+      note(`receive - mutation sent: p50 ${ms(s.send.percentile(50))} p99 ${ms(s.send.percentile(99))} (upper bound: includes the whole mutation)`);
+      note(`receive - createdAt (server clock at transaction start, ms resolution): p50 ${ms(s.created.percentile(50))} p99 ${ms(s.created.percentile(99))}`);
+      note(`a plain LISTEN in the bench gets the NOTIFY at (- mutation answered): p50 ${ms(s.notified.percentile(50))} p99 ${ms(s.notified.percentile(99))} (PostgreSQL and the bench's own event loop; the rest is the server's stream)`);
+      note(formatCpu(s.cpu, s.load.results));
+      const ok =
+        pacedRate() === TARGETS.pacedRate &&
+        s.ack.count > 0 &&
+        s.ack.percentile(99) <= TARGETS.subscriberP99 &&
+        s.missing === 0 &&
+        s.disorder === 0 &&
+        achieved >= TARGETS.pacedRate * 0.95;
+      results.push(
+        `emission commit-to-subscriber (receive - mutation answered), ${rate(achieved)} results/s, ${s.ack.count} emissions: p99 ${ms(s.ack.percentile(99))} (target <= ${TARGETS.subscriberP99} ms) ${verdict(ok)}  p50 ${ms(s.ack.percentile(50))} max ${ms(s.ack.max)}${s.missing ? `  ${s.missing} MISSING` : ''}${s.disorder ? `  ${s.disorder} OUT OF ORDER` : ''}`,
+      );
+    }
+
+    // Last: its 500-result transactions leave the most behind (WAL, dirty pages).
+    if (chosen.has('2')) {
+      console.log(`\n[2] recordResults, batches of ${BATCH}, ${BATCH_CLIENTS} clients, all keys, store at ${count(await large.storedResults())} results`);
+      await large.batches({ durationMs: sc.warmupMs, quiet: true });
+      const { load, cpu } = await large.batches({ durationMs: sc.batchMs, quiet: true });
+      const r = load.results / load.seconds;
+      note(`${rate(r)} results/s ${loadLine(load)} (latency per batch)`);
+      note(formatCpu(cpu, load.results));
+      results.push(
+        `recordResults, batches of ${BATCH}, ${BATCH_CLIENTS} clients: ${rate(r)} results/s (target >= ${count(TARGETS.batchRate)}) ${verdict(r >= TARGETS.batchRate && load.errors === 0)}  p50 ${ms(load.latency.percentile(50))} p99 ${ms(load.latency.percentile(99))} per batch${load.errors ? `  ${load.errors} ERRORS` : ''}`,
+      );
+    }
+
+    // Sanity: the stores are consistent with what was sent.
+    for (const [name, b] of [['large', large], ['small', small]] as const) {
+      if (!b) continue;
+      const [check] = await b.db.sql<Array<{ results: number; emissions: number; max_seq: number; states: number; last_seq: number }>>`
+        SELECT (SELECT count(*) FROM results)::int AS results, (SELECT count(*) FROM emissions)::int AS emissions,
+               (SELECT coalesce(max(seq), 0) FROM emissions)::int AS max_seq, (SELECT count(*) FROM task_states)::int AS states,
+               (SELECT last_seq FROM emission_sequence WHERE id = 1)::int AS last_seq`;
+      if (!check) continue;
+      const dense = check.emissions === check.max_seq && check.max_seq === check.last_seq;
+      console.log(
+        `${name === 'large' ? '\n' : ''}${name} store at the end: ${count(check.results)} results, ${count(check.states)} task states, ${count(check.emissions)} emissions (${((100 * check.emissions) / Math.max(1, check.results)).toFixed(1)}% of results), seq dense: ${dense ? 'yes' : `NO (max ${check.max_seq}, counter ${check.last_seq})`}`,
+      );
+    }
+    console.log(`\n== results (${sc.name} run, ${((performance.now() - t0) / 1000).toFixed(0)} s) ==`);
+    for (const line of results) console.log(line);
+    large.api.close();
+    small?.api.close();
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  await sleep(0);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(2);
+  },
+);
