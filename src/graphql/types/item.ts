@@ -134,7 +134,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
   builder.queryField('items', (t) =>
     t.connection({
       type: refs.Item,
-      description: 'Items in the order they were first seen.',
+      description: 'Items in the order they were created (a batch creates its new items sorted by type, then name).',
       args: { filter: t.arg({ type: ItemFilter, description: 'Which items.' }) },
       resolve: (_, args, ctx) =>
         paginate(
