@@ -5,10 +5,10 @@
  * the PostgreSQL backends serving the bench database.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
+import { createPostgresDatabase } from '../helpers/database.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -20,21 +20,8 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabase> {
-  const name = `rb_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
-  try {
-    await admin.unsafe(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = withDatabase(baseUrl, name);
+  const { name, url, drop } = await createPostgresDatabase(baseUrl, 'rb_bench');
   const sql = postgres(url, { max: 2, onnotice: () => {}, connection: { application_name: 'resultsbus-bench' } });
   let dropped = false;
   return {
@@ -45,12 +32,7 @@ export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabas
       if (dropped) return;
       dropped = true;
       await sql.end({ timeout: 5 });
-      const a = postgres(baseUrl, { max: 1, onnotice: () => {} });
-      try {
-        await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await a.end({ timeout: 5 });
-      }
+      await drop();
     },
   };
 }

@@ -28,11 +28,16 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-/** Creates an empty database on TEST_DATABASE_URL's server; returns its URL and a function that drops it. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env['TEST_DATABASE_URL'];
+/**
+ * Creates an empty database on the server of `base` (TEST_DATABASE_URL unless
+ * given); returns its name, its URL and a function that drops it.
+ */
+export async function createPostgresDatabase(
+  base = process.env['TEST_DATABASE_URL'],
+  prefix = 'rb_test',
+): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   if (!base) throw new Error('TEST_DATABASE_URL is not set');
-  const name = `rb_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`CREATE DATABASE "${name}"`);
@@ -40,6 +45,7 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
     await admin.end({ timeout: 5 });
   }
   return {
+    name,
     url: withDatabase(base, name),
     drop: async () => {
       const a = postgres(base, { max: 1, onnotice: () => {} });
