@@ -56,6 +56,16 @@ export function createLoaders(db: Db): Loaders {
   };
 }
 
+/**
+ * Loads a row another row points at. A foreign key guarantees it exists, so
+ * a miss is a broken database, not a user's mistake.
+ */
+export async function loadRequired<K, V>(loader: DataLoader<K, V | undefined>, key: K, what: string): Promise<V> {
+  const row = await loader.load(key);
+  if (row === undefined) throw new Error(`${what} is missing`);
+  return row;
+}
+
 export function createContext(services: Services, authorization: string | null): Context {
   return { ...services, authorization, loaders: createLoaders(services.db) };
 }

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { engine } from '../helpers/database.ts';
 import { collect, startServer, type TestServer } from '../helpers/server.ts';
+import { random } from '../helpers/random.ts';
 
 const RECORD = `mutation ($input: RecordResultInput!) { recordResult(input: $input) { emitted emission { seq } } }`;
 const FOLLOW = `subscription ($after: Int, $filter: EmissionFilter) {
@@ -27,14 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 /** Records `n` results spread over `keys` keys, concurrently; returns how many emitted. */
 async function writeMany(n: number, keys: number, seed: number, prefix: string): Promise<number> {

@@ -13,6 +13,7 @@ import { committedSeq, listEmissions } from '../../src/emissions/queries.ts';
 import type { RecordResultInput } from '../../src/results/validate.ts';
 import { engine } from '../helpers/database.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { random } from '../helpers/random.ts';
 
 const OUTCOMES = ['PASSED', 'FAILED', 'INFO', 'NEEDS_INSPECTION'] as const;
 
@@ -26,15 +27,6 @@ interface Recorded {
     result: { resultId: number; stateVersion: number };
     emission: { seq: number; prevOutcome: string | null } | null;
     duplicateOf: { seq: number } | null;
-  };
-}
-
-/** A deterministic pseudo-random sequence, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
   };
 }
 

@@ -3,6 +3,7 @@ import { listEmissions } from '../../emissions/queries.ts';
 import { followEmissions } from '../../emissions/stream.ts';
 import { UserError } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
+import { loadRequired } from '../context.ts';
 import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
@@ -33,20 +34,12 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
       item: t.field({
         type: refs.Item,
         description: 'The item (build) the emission is about.',
-        resolve: async (e, _, ctx) => {
-          const item = await ctx.loaders.item.load(e.itemId);
-          if (!item) throw new Error(`item ${e.itemId} of emission ${e.seq} is missing`);
-          return item;
-        },
+        resolve: (e, _, ctx) => loadRequired(ctx.loaders.item, e.itemId, `item ${e.itemId} of emission ${e.seq}`),
       }),
       result: t.field({
         type: refs.Result,
         description: 'The result that produced it.',
-        resolve: async (e, _, ctx) => {
-          const result = await ctx.loaders.result.load(e.resultId);
-          if (!result) throw new Error(`result ${e.resultId} of emission ${e.seq} is missing`);
-          return result;
-        },
+        resolve: (e, _, ctx) => loadRequired(ctx.loaders.result, e.resultId, `result ${e.resultId} of emission ${e.seq}`),
       }),
       createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt, description: 'When it was created (committed).' }),
     }),

@@ -6,7 +6,7 @@ import { listResults } from '../../results/queries.ts';
 import type { RecordedResult } from '../../results/record.ts';
 import { followResults } from '../../emissions/stream.ts';
 import type { Builder } from '../builder.ts';
-import type { Context } from '../context.ts';
+import { type Context, loadRequired } from '../context.ts';
 import { numericId, parseId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs, SchemaOptions } from '../refs.ts';
@@ -60,20 +60,13 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       itemNode: t.field({
         type: refs.Item,
         description: 'The item as an object, with its task states and history.',
-        resolve: async (r, _, ctx) => {
-          const item = await ctx.loaders.item.load(r.itemId);
-          if (!item) throw new Error(`item ${r.itemId} of result ${r.id} is missing`);
-          return item;
-        },
+        resolve: (r, _, ctx) => loadRequired(ctx.loaders.item, r.itemId, `item ${r.itemId} of result ${r.id}`),
       }),
       taskState: t.field({
         type: refs.TaskState,
         description: 'The current state of this result’s key (testcase, item, arch).',
-        resolve: async (r, _, ctx) => {
-          const state = await ctx.loaders.taskState.load(r.taskStateId);
-          if (!state) throw new Error(`task state ${r.taskStateId} of result ${r.id} is missing`);
-          return state;
-        },
+        resolve: (r, _, ctx) =>
+          loadRequired(ctx.loaders.taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
       }),
       emission: t.field({
         type: refs.Emission,
