@@ -6,7 +6,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  */
 const config: CodegenConfig = {
   schema: 'schema/schema.graphql',
-  documents: ['src/cli/**/*.ts', 'test/**/*.ts', '!src/generated/**'],
+  documents: ['src/cli/**/*.ts', 'src/bridge/**/*.ts', 'test/**/*.ts', '!src/generated/**'],
   ignoreNoDocuments: true,
   generates: {
     'src/generated/': {

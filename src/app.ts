@@ -10,10 +10,15 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './auth/tokens.ts';
+import { Bridge } from './bridge/bridge.ts';
+import { bridgeStatus } from './bridge/cursor.ts';
+import { schemaSource } from './bridge/source.ts';
+import type { EnvelopeOptions } from './fedmsg/envelope.ts';
+import { loadSigner } from './fedmsg/signing.ts';
 import { allOutcomes, type Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { LiveFeed } from './emissions/stream.ts';
-import type { Services } from './graphql/context.ts';
+import { createContext, type Services } from './graphql/context.ts';
 import { createYogaApp, type Yoga } from './graphql/yoga.ts';
 import { Recorder } from './results/record.ts';
 
@@ -22,6 +27,16 @@ export interface AppOptions {
   database: Database;
   /** How often a waiting subscription re-reads without a notification, in ms. @default 1000 */
   pollMs?: number;
+  /** Where the in-process bridge says what it does. @default console.log */
+  log?: (line: string) => void;
+}
+
+/** The envelope settings of the configuration; reads the signing key and certificate when signing. */
+export async function envelopeOptions(config: Config): Promise<EnvelopeOptions> {
+  if (!config.fedmsgSign) return { username: config.fedmsgUsername };
+  // loadConfig has made sure both are set when signing is on.
+  const signer = await loadSigner(config.fedmsgCert ?? '', config.fedmsgKey ?? '');
+  return { username: config.fedmsgUsername, signer };
 }
 
 type Runner = (args: ExecutionArgs) => unknown;
@@ -51,10 +66,12 @@ export class App {
   private server: Server | undefined;
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
+  private bridgeValue: Bridge | undefined;
 
   private constructor(
     readonly options: AppOptions,
     feed: LiveFeed,
+    private readonly envelope: EnvelopeOptions,
   ) {
     const { config, database } = options;
     this.services = {
@@ -69,8 +86,15 @@ export class App {
 
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
   static async create(options: AppOptions): Promise<App> {
+    // Before anything is opened: a bad key or certificate fails here.
+    const envelope = await envelopeOptions(options.config);
     const feed = await LiveFeed.start(options.database, { pollMs: options.pollMs });
-    return new App(options, feed);
+    return new App(options, feed, envelope);
+  }
+
+  /** The in-process fedmsg bridge, once started (RESULTSBUS_BRIDGE=on). */
+  get bridge(): Bridge | undefined {
+    return this.bridgeValue;
   }
 
   /** The base URL once started, e.g. `http://127.0.0.1:4000`. */
@@ -138,7 +162,26 @@ export class App {
     this.server = server;
     this.wsServer = wsServer;
     this.disposeWs = () => disposable.dispose();
+    if (this.options.config.bridge) this.bridgeValue = await this.startBridge();
     return this.url;
+  }
+
+  /** The bridge, following the emissions subscription through this app's own schema. */
+  private startBridge(): Promise<Bridge> {
+    const { config, database } = this.options;
+    const schema = this.yoga.getEnveloped({}).schema;
+    return Bridge.start({
+      database,
+      source: schemaSource(schema, () => createContext(this.services, null)),
+      name: config.bridgeName,
+      endpoint: config.fedmsgEndpoint,
+      replayEndpoint: config.fedmsgReplayEndpoint,
+      highWaterMark: config.fedmsgHighWaterMark,
+      replayMax: config.fedmsgReplayMax,
+      standbyPollMs: config.bridgeStandbyPollMs,
+      envelope: this.envelope,
+      log: this.options.log,
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -150,10 +193,19 @@ export class App {
     if (path === '/readyz') {
       try {
         await this.services.db.execute(sql`SELECT 1`);
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n');
       } catch (error) {
         res.writeHead(503, { 'content-type': 'text/plain' }).end(`database not answering: ${String(error)}\n`);
+        return;
       }
+      let bridge = '';
+      if (this.bridgeValue !== undefined) {
+        const status = await bridgeStatus(this.services.db, this.bridgeValue.name).catch(() => undefined);
+        bridge =
+          status === undefined
+            ? ''
+            : `bridge ${status.name}: ${this.bridgeValue.state}, cursor ${status.cursor}, latest seq ${status.latestSeq}, lag ${status.lag}\n`;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready\n${bridge}`);
       return;
     }
     if (path === '/') {
@@ -165,6 +217,8 @@ export class App {
 
   /** Stops listening, ends subscriptions and open sockets, and stops the notification feed. */
   async stop(): Promise<void> {
+    await this.bridgeValue?.stop();
+    this.bridgeValue = undefined;
     const server = this.server;
     this.server = undefined;
     for (const client of this.wsServer?.clients ?? []) client.terminate();

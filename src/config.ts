@@ -4,6 +4,8 @@
  * A bad value fails at start with a message naming the variable and what it
  * accepts, rather than surfacing later as a confusing runtime error.
  */
+import { userInfo } from 'node:os';
+
 export const STANDARD_OUTCOMES = [
   'PASSED',
   'FAILED',
@@ -40,6 +42,28 @@ export interface Config {
   maxQueryDepth: number;
   /** Highest accepted estimated query cost. @default 50000 */
   maxQueryCost: number;
+  /** Run the fedmsg bridge inside `resultsbus serve` (RESULTSBUS_BRIDGE=on|off). @default true */
+  bridge: boolean;
+  /** The bridge's name: its cursor row and its lock. @default "default" */
+  bridgeName: string;
+  /** How often a standby bridge tries to take over, in ms. @default 1000 */
+  bridgeStandbyPollMs: number;
+  /** ZeroMQ endpoint the PUB socket binds (`tcp://host:*` picks a free port). @default "tcp://127.0.0.1:9940" */
+  fedmsgEndpoint: string;
+  /** ZeroMQ endpoint the replay REP socket binds; `undefined` (RESULTSBUS_FEDMSG_REPLAY_ENDPOINT=off) binds none. @default "tcp://127.0.0.1:9941" */
+  fedmsgReplayEndpoint: string | undefined;
+  /** Messages the PUB socket queues per subscriber before it drops for that subscriber. @default 10000 */
+  fedmsgHighWaterMark: number;
+  /** Most messages one replay reply carries; the first ones, in seq order. @default 1000 */
+  fedmsgReplayMax: number;
+  /** The envelope's `username`. @default the OS user running the process */
+  fedmsgUsername: string;
+  /** Sign every envelope with X.509 (RESULTSBUS_FEDMSG_SIGN=true|false). @default false */
+  fedmsgSign: boolean;
+  /** PEM certificate of the emitter (required when signing). @default undefined */
+  fedmsgCert: string | undefined;
+  /** PEM private key of the emitter (required when signing). @default undefined */
+  fedmsgKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -80,6 +104,38 @@ function topicPart(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+function bool(env: Env, name: string, fallback: boolean, yes: string[], no: string[]): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().toLowerCase();
+  if (yes.includes(value)) return true;
+  if (no.includes(value)) return false;
+  throw new ConfigError(`${name} must be one of ${[...yes, ...no].join(', ')}, got ${JSON.stringify(raw)}`);
+}
+
+const ZMQ_ENDPOINT = /^(tcp:\/\/[^\s:]+:(\d{1,5}|\*)|ipc:\/\/\S+|inproc:\/\/\S+)$/;
+
+function endpoint(env: Env, name: string, fallback: string): string {
+  const value = str(env, name, fallback).trim();
+  if (!ZMQ_ENDPOINT.test(value)) {
+    throw new ConfigError(
+      `${name} must be a ZeroMQ endpoint such as tcp://127.0.0.1:9940 (or tcp://127.0.0.1:* for a free port, ipc://PATH), got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No passwd entry for this uid (some containers).
+    return 'resultsbus';
+  }
+}
+
+const BRIDGE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
 export function loadConfig(env: Env = process.env): Config {
   const extra = str(env, 'RESULTSBUS_EXTRA_OUTCOMES', '')
     .split(',')
@@ -109,6 +165,55 @@ export function loadConfig(env: Env = process.env): Config {
     extraOutcomes: [...new Set(extra)].filter((o) => !(STANDARD_OUTCOMES as readonly string[]).includes(o)),
     maxQueryDepth: int(env, 'RESULTSBUS_MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: int(env, 'RESULTSBUS_MAX_QUERY_COST', 50000, 10, 100000000),
+    ...fedmsgConfig(env),
+  };
+}
+
+type FedmsgConfig = Pick<
+  Config,
+  | 'bridge'
+  | 'bridgeName'
+  | 'bridgeStandbyPollMs'
+  | 'fedmsgEndpoint'
+  | 'fedmsgReplayEndpoint'
+  | 'fedmsgHighWaterMark'
+  | 'fedmsgReplayMax'
+  | 'fedmsgUsername'
+  | 'fedmsgSign'
+  | 'fedmsgCert'
+  | 'fedmsgKey'
+>;
+
+function fedmsgConfig(env: Env): FedmsgConfig {
+  const bridgeName = str(env, 'RESULTSBUS_BRIDGE_NAME', 'default');
+  if (!BRIDGE_NAME.test(bridgeName)) {
+    throw new ConfigError(
+      `RESULTSBUS_BRIDGE_NAME must be 1 to 64 letters, digits, '_', '.' or '-', got ${JSON.stringify(bridgeName)}`,
+    );
+  }
+  const replay = str(env, 'RESULTSBUS_FEDMSG_REPLAY_ENDPOINT', 'tcp://127.0.0.1:9941');
+  const sign = bool(env, 'RESULTSBUS_FEDMSG_SIGN', false, ['true', '1', 'yes', 'on'], ['false', '0', 'no', 'off']);
+  const cert = str(env, 'RESULTSBUS_FEDMSG_CERT', '');
+  const key = str(env, 'RESULTSBUS_FEDMSG_KEY', '');
+  if (sign && (cert === '' || key === '')) {
+    throw new ConfigError(
+      'RESULTSBUS_FEDMSG_SIGN=true needs RESULTSBUS_FEDMSG_CERT and RESULTSBUS_FEDMSG_KEY: the paths of the emitter\'s PEM certificate and private key',
+    );
+  }
+  const username = str(env, 'RESULTSBUS_FEDMSG_USERNAME', '');
+  return {
+    bridge: bool(env, 'RESULTSBUS_BRIDGE', true, ['on', 'true', '1', 'yes'], ['off', 'false', '0', 'no']),
+    bridgeName,
+    bridgeStandbyPollMs: int(env, 'RESULTSBUS_BRIDGE_STANDBY_POLL_MS', 1000, 10, 600000),
+    fedmsgEndpoint: endpoint(env, 'RESULTSBUS_FEDMSG_ENDPOINT', 'tcp://127.0.0.1:9940'),
+    fedmsgReplayEndpoint:
+      replay.trim().toLowerCase() === 'off' ? undefined : endpoint(env, 'RESULTSBUS_FEDMSG_REPLAY_ENDPOINT', 'tcp://127.0.0.1:9941'),
+    fedmsgHighWaterMark: int(env, 'RESULTSBUS_FEDMSG_HWM', 10000, 1, 10000000),
+    fedmsgReplayMax: int(env, 'RESULTSBUS_FEDMSG_REPLAY_MAX', 1000, 1, 100000),
+    fedmsgUsername: username === '' ? osUser() : username,
+    fedmsgSign: sign,
+    fedmsgCert: cert === '' ? undefined : cert,
+    fedmsgKey: key === '' ? undefined : key,
   };
 }
 

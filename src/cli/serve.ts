@@ -3,6 +3,8 @@ import { App, ListenError } from '../app.ts';
 import { createToken, tokenCount } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { BusError } from '../fedmsg/publisher.ts';
+import { SigningError } from '../fedmsg/signing.ts';
 import { CliError, parse } from './args.ts';
 import { openMigrated } from './database.ts';
 
@@ -11,7 +13,10 @@ export const usage = `Usage: resultsbus serve
 Serves the GraphQL API (HTTP and graphql-ws) on HOST:PORT, on PostgreSQL when
 DATABASE_URL is set and on embedded PGlite in RESULTSBUS_DATA_DIR otherwise.
 Applies migrations first. When no API token exists yet, creates one named
-"default" and prints it once. Stops cleanly on SIGTERM or SIGINT.`;
+"default" and prints it once. Unless RESULTSBUS_BRIDGE=off, also runs the
+fedmsg bridge: ZeroMQ PUB at RESULTSBUS_FEDMSG_ENDPOINT (default
+tcp://127.0.0.1:9940) and replay at RESULTSBUS_FEDMSG_REPLAY_ENDPOINT (default
+tcp://127.0.0.1:9941). Stops cleanly on SIGTERM or SIGINT.`;
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parse(argv, {}, usage);
@@ -36,14 +41,20 @@ export async function serve(argv: string[]): Promise<void> {
     await database.close();
     throw error;
   }
-  const app = await App.create({ config, database });
+  let app: App;
+  try {
+    app = await App.create({ config, database });
+  } catch (error) {
+    await database.close();
+    throw error instanceof SigningError ? new CliError(error.message, 2) : error;
+  }
   let url: string;
   try {
     url = await app.start();
   } catch (error) {
     await app.stop();
     await database.close();
-    throw error instanceof ListenError ? new CliError(error.message, 1) : error;
+    throw error instanceof ListenError || error instanceof BusError ? new CliError(error.message, 1) : error;
   }
   const where = database.engine === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`resultsbus: serving ${url}/graphql (GraphiQL in a browser, graphql-ws on the same path) on ${where}`);

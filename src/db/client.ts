@@ -31,7 +31,20 @@ export interface Database {
    * PostgreSQL). Resolves once listening; the returned function stops it.
    */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * A connection of its own, kept until `release()`: what session state such
+   * as an advisory lock needs. On PGlite, the one connection there is.
+   */
+  session(): Promise<Session>;
   close(): Promise<void>;
+}
+
+/** One database connection, held. */
+export interface Session {
+  /** Runs one statement with `$1`-style parameters and returns its rows. */
+  query<T>(text: string, params?: Array<string | number | null>): Promise<T[]>;
+  /** Gives the connection back (PostgreSQL ends what it held, its locks included). */
+  release(): Promise<void>;
 }
 
 export interface DatabaseOptions {
@@ -73,6 +86,23 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
       const sub = await client.listen(channel, onPayload);
       return async () => {
         await sub.unlisten();
+      };
+    },
+    async session() {
+      const conn = await client.reserve();
+      let released = false;
+      return {
+        async query<T>(text: string, params: Array<string | number | null> = []): Promise<T[]> {
+          return (await conn.unsafe(text, params)) as unknown as T[];
+        },
+        async release() {
+          if (released) return;
+          released = true;
+          // A reserved connection goes back to the pool with its session
+          // state; closing it is what ends its advisory locks for sure.
+          await conn.unsafe('SELECT pg_advisory_unlock_all()').catch(() => {});
+          conn.release();
+        },
       };
     },
     async close() {
@@ -133,6 +163,14 @@ async function openPglite(dataDir: string | undefined, logger: QueryLogger): Pro
       const unsubscribe = await client.listen(channel, onPayload);
       return async () => {
         await unsubscribe();
+      };
+    },
+    async session() {
+      return {
+        async query<T>(text: string, params: Array<string | number | null> = []): Promise<T[]> {
+          return (await client.query<T>(text, params)).rows;
+        },
+        async release() {},
       };
     },
     async close() {

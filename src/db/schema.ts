@@ -137,6 +137,8 @@ export const emissions = pgTable(
       .references(() => items.id),
     arch: text('arch').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** When a bridge first published it on the bus; null until then. */
+    publishedAt: timestamp('published_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('emissions_msg_id_key').on(t.msgId),
@@ -164,6 +166,17 @@ export const emissionSequence = pgTable(
   (t) => [check('emission_sequence_single_row', sql`${t.id} = 1`)],
 );
 
+/**
+ * Where each bridge is in the emission stream: every seq up to `seq` has gone
+ * out on its bus at least once. One row per bridge name.
+ */
+export const bridgeCursors = pgTable('bridge_cursors', {
+  name: text('name').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull().default(0),
+  lastPublishedAt: timestamp('last_published_at', { withTimezone: true }),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export const apiTokens = pgTable(
   'api_tokens',
   {
@@ -179,7 +192,8 @@ export const apiTokens = pgTable(
 export type ResultData = Record<string, string | string[]>;
 
 /** Taskotron's per-build message body, plus `arch` and `forced`. */
-export interface EmissionBody {
+// A type, not an interface, so that it is assignable to a JSON value type.
+export type EmissionBody = {
   task: { name: string; item: string; type: string; arch: string | null };
   result: {
     id: number;
@@ -189,10 +203,11 @@ export interface EmissionBody {
     log_url: string | null;
     forced: boolean;
   };
-}
+};
 
 export type TestcaseRow = typeof testcases.$inferSelect;
 export type ItemRow = typeof items.$inferSelect;
 export type TaskStateRow = typeof taskStates.$inferSelect;
 export type ResultRow = typeof results.$inferSelect;
 export type EmissionRow = typeof emissions.$inferSelect;
+export type BridgeCursorRow = typeof bridgeCursors.$inferSelect;

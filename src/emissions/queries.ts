@@ -1,7 +1,7 @@
 /** Reads of emissions, for the API and for the emission stream. */
-import { and, arrayContains, asc, desc, eq, gt, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/client.ts';
-import { emissions, emissionSequence, items, results, testcases } from '../db/schema.ts';
+import { type EmissionRow, emissions, emissionSequence, items, results, testcases } from '../db/schema.ts';
 import { type CommonFilter, commonConditions } from '../results/queries.ts';
 import { archOut, type EmissionView } from '../results/views.ts';
 
@@ -23,6 +23,7 @@ const emissionColumns = {
   type: items.type,
   arch: emissions.arch,
   createdAt: emissions.createdAt,
+  publishedAt: emissions.publishedAt,
 };
 
 function selectEmissions(executor: Executor) {
@@ -88,4 +89,46 @@ export async function committedSeq(executor: Executor): Promise<number> {
     sql`SELECT ${emissionSequence.lastSeq} AS last_seq FROM ${emissionSequence} WHERE ${emissionSequence.id} = 1`,
   );
   return Number(rows[0]?.last_seq ?? 0);
+}
+
+/** What the fedmsg envelope of an emission is built from. */
+export interface EmissionForBusRow {
+  seq: number;
+  msgId: string;
+  topic: string;
+  timestamp: number;
+  body: EmissionRow['body'];
+}
+
+export interface BusLookup {
+  seqIds: number[];
+  seqRanges: Array<[number, number]>;
+  msgIds: string[];
+  /** Inclusive [start, end] of `timestamp`, epoch seconds. */
+  times: Array<[number, number]>;
+}
+
+/** The emissions any part of `lookup` matches, in seq order, at most `limit`. */
+export async function emissionsForBus(executor: Executor, lookup: BusLookup, limit: number): Promise<EmissionForBusRow[]> {
+  const parts: SQL[] = [];
+  if (lookup.seqIds.length > 0) parts.push(inArray(emissions.seq, lookup.seqIds));
+  for (const [first, last] of lookup.seqRanges) parts.push(and(gte(emissions.seq, first), lte(emissions.seq, last)) as SQL);
+  if (lookup.msgIds.length > 0) parts.push(inArray(emissions.msgId, lookup.msgIds));
+  for (const [start, end] of lookup.times) {
+    // timestamp = floor(created_at), so this range on the indexed created_at
+    // is exactly start <= timestamp <= end.
+    parts.push(
+      and(
+        gte(emissions.createdAt, sql`to_timestamp(${Math.ceil(start)})`),
+        lt(emissions.createdAt, sql`to_timestamp(${Math.floor(end) + 1})`),
+      ) as SQL,
+    );
+  }
+  if (parts.length === 0) return [];
+  return executor
+    .select({ seq: emissions.seq, msgId: emissions.msgId, topic: emissions.topic, timestamp: emissions.timestamp, body: emissions.body })
+    .from(emissions)
+    .where(or(...parts))
+    .orderBy(asc(emissions.seq))
+    .limit(limit);
 }

@@ -355,6 +355,7 @@ export class Recorder {
           type: input.type,
           arch: archOut(input.arch),
           createdAt: now,
+          publishedAt: null,
         };
         emissionRows.push({
           k: emitK,

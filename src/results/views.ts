@@ -43,6 +43,8 @@ export interface EmissionView {
   type: string;
   arch: string | null;
   createdAt: Date;
+  /** When a bridge first published it; null until then. */
+  publishedAt: Date | null;
 }
 
 export function archOut(arch: string): string | null {

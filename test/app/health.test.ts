@@ -17,7 +17,7 @@ afterEach(async () => {
 async function started(): Promise<{ app: App; database: TestDatabase; url: string }> {
   const database = await createTestDatabase();
   cleanup.push(() => database.dispose());
-  const app = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0' }), database });
+  const app = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' }), database });
   cleanup.push(() => app.stop());
   const url = await app.start();
   return { app, database, url };

@@ -96,6 +96,10 @@ export interface Served {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** The bound PUB endpoint when its bridge is publishing. */
+  readonly fedmsgEndpoint: string | undefined;
+  /** The bound replay endpoint when its bridge is publishing. */
+  readonly replayEndpoint: string | undefined;
   stdout(): string;
   stderr(): string;
   /** Sends `signal` and waits for the exit; fails if it takes longer than `timeoutMs`. */
@@ -116,7 +120,14 @@ export interface ServeOptions {
 export async function serve(env: Record<string, string>, options: ServeOptions = {}): Promise<Served> {
   const port = options.port ?? (await freePort());
   const timeoutMs = options.timeoutMs ?? 90_000;
-  const child = spawnCli(['serve'], { HOST: '127.0.0.1', PORT: String(port), ...env });
+  // The built-in bridge binds free ports unless the test names its own.
+  const child = spawnCli(['serve'], {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    RESULTSBUS_FEDMSG_ENDPOINT: 'tcp://127.0.0.1:*',
+    RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: 'tcp://127.0.0.1:*',
+    ...env,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -146,10 +157,13 @@ export async function serve(env: Record<string, string>, options: ServeOptions =
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('resultsbus serve has no pid');
+  const bus = /publishing fedmsgs on (\S+?)(?:, replay on (\S+))?\n/.exec(stdout);
   return {
     pid,
     url,
     port,
+    fedmsgEndpoint: bus?.[1],
+    replayEndpoint: bus?.[2],
     stdout: () => stdout,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM', stopTimeoutMs = 15_000) {

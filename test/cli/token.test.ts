@@ -25,7 +25,7 @@ const TOKEN_LINE = /^rb_[A-Za-z0-9_-]{43}\n$/;
  */
 async function tryWriting(store: Store, tokens: string[]): Promise<Array<string | undefined>> {
   const database = await store.open();
-  const app = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0' }), database });
+  const app = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' }), database });
   try {
     const url = await app.start();
     const outcomes: Array<string | undefined> = [];

@@ -178,7 +178,7 @@ describe.skipIf(engine === 'pglite')('across processes (PostgreSQL LISTEN/NOTIFY
     if (!url) throw new Error('no database URL');
     // A second instance with its own connection pool and its own LISTEN, as another replica would have.
     const database = await openDatabase({ url, dataDir: undefined, poolSize: 2 });
-    const other = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0' }), database, pollMs: 60_000 });
+    const other = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' }), database, pollMs: 60_000 });
     try {
       const otherUrl = await other.start();
       const { createClient } = await import('graphql-ws');

@@ -54,13 +54,23 @@ export interface TestServerOptions {
   pollMs?: number;
   onQuery?: (query: string) => void;
   poolSize?: number;
+  /** Where the bridge's log lines go. @default nowhere */
+  log?: (line: string) => void;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase({ onQuery: options.onQuery, poolSize: options.poolSize });
-  const config = loadConfig({ ...options.env, HOST: '127.0.0.1', PORT: '0' });
+  // The bridge only where a test asks for it, and then on ports of its own.
+  const config = loadConfig({
+    RESULTSBUS_BRIDGE: 'off',
+    RESULTSBUS_FEDMSG_ENDPOINT: 'tcp://127.0.0.1:*',
+    RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: 'tcp://127.0.0.1:*',
+    ...options.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+  });
   const token = await createToken(database.db, 'test');
-  const app = await App.create({ config, database, pollMs: options.pollMs });
+  const app = await App.create({ config, database, pollMs: options.pollMs, log: options.log ?? (() => {}) });
   const url = await app.start();
   const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
   const clients: Client[] = [];

@@ -3,6 +3,7 @@ import { type GraphQLSchema, isInputObjectType, isInterfaceType, isObjectType } 
 import { DEFAULT_PAGE, MAX_PAGE } from '../pagination.ts';
 import { createBuilder } from '../builder.ts';
 import { createRefs, type SchemaOptions } from '../refs.ts';
+import { registerBridge } from '../types/bridge.ts';
 import { registerEmission } from '../types/emission.ts';
 import { createFilters } from '../types/filters.ts';
 import { registerItem } from '../types/item.ts';
@@ -19,6 +20,7 @@ export function buildSchema(options: SchemaOptions): GraphQLSchema {
   registerEmission(builder, refs, filters);
   registerItem(builder, refs);
   registerTestcase(builder, refs);
+  registerBridge(builder);
   return describeStockParts(builder.toSchema({ sortSchema: true }));
 }
 

@@ -42,6 +42,12 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
         resolve: (e, _, ctx) => loadRequired(ctx.loaders.result, e.resultId, `result ${e.resultId} of emission ${e.seq}`),
       }),
       createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt, description: 'When it was created (committed).' }),
+      publishedAt: t.field({
+        type: 'DateTime',
+        nullable: true,
+        resolve: (e) => e.publishedAt,
+        description: 'When a fedmsg bridge first published it on the bus; null until then.',
+      }),
     }),
   });
 

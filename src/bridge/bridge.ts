@@ -1,0 +1,297 @@
+/**
+ * The emitter bridge: follows the emission stream from its stored cursor and
+ * publishes each emission as a fedmsg on the ZeroMQ PUB socket, answering
+ * replay requests beside it.
+ *
+ * - One bridge per name publishes (an advisory lock); others wait as
+ *   standbys and take over when it dies.
+ * - The cursor moves only after messages went out, in one statement that also
+ *   stamps the emissions' `published_at`. It is written every
+ *   `cursorFlushMs` while messages flow, not per message: a crash re-sends
+ *   what went out since the last write. That is at-least-once, and harmless
+ *   because a re-send is byte-identical (the envelope is a pure function of
+ *   the row and the settings).
+ * - Nothing here waits for a subscriber: PUB drops past its high-water mark.
+ */
+import type { Database } from '../db/client.ts';
+import { emissionsForBus } from '../emissions/queries.ts';
+import { encodeEnvelope, type EnvelopeOptions } from '../fedmsg/envelope.ts';
+import { BusPublisher } from '../fedmsg/publisher.ts';
+import { ReplayServer } from '../fedmsg/replay.ts';
+import { advanceCursor, readCursor } from './cursor.ts';
+import { BridgeLock, sleep } from './lock.ts';
+import type { EmissionSource } from './source.ts';
+
+export interface BridgeOptions {
+  /** Where the cursor, the lock and the replayed rows live. */
+  database: Database;
+  /** The emission stream to follow. */
+  source: EmissionSource;
+  /** The bridge's name (its cursor row and its lock). @default "default" */
+  name?: string;
+  /** PUB endpoint. */
+  endpoint: string;
+  /** REP endpoint for replay; `undefined` serves no replay. */
+  replayEndpoint: string | undefined;
+  /** PUB high-water mark per subscriber. @default 10000 */
+  highWaterMark?: number;
+  /** Most messages per replay reply. @default 1000 */
+  replayMax?: number;
+  /** How often a standby tries the lock, and the active bridge checks it still holds it, in ms. @default 1000 */
+  standbyPollMs?: number;
+  /** How often the cursor is written while messages flow, in ms. @default 100 */
+  cursorFlushMs?: number;
+  /** Pause before resubscribing after the stream was lost, in ms. @default 1000 */
+  retryMs?: number;
+  /** Username and signer of the envelopes. */
+  envelope: EnvelopeOptions;
+  /** Where the bridge says what it does (takes over, loses the stream...). @default console.log */
+  log?: (line: string) => void;
+}
+
+export type BridgeState = 'starting' | 'standby' | 'active' | 'stopped';
+
+export class Bridge {
+  readonly name: string;
+  private readonly controller = new AbortController();
+  private readonly log: (line: string) => void;
+  private stateValue: BridgeState = 'starting';
+  private publisher: BusPublisher | undefined;
+  private replay: ReplayServer | undefined;
+  private sentSeq = 0;
+  private flushedSeq = 0;
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastSentAt: Date | null = null;
+  private readonly running: Promise<void>;
+  private readonly settled: Promise<void>;
+  private settle: (error?: unknown) => void = () => {};
+  /** Whether `start()` has been answered (bound, standby, or failed). */
+  private started = false;
+
+  private constructor(private readonly options: BridgeOptions) {
+    this.name = options.name ?? 'default';
+    this.log = options.log ?? ((line) => console.log(line));
+    this.settled = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => {
+        this.started = true;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+    });
+    this.settled.catch(() => {});
+    this.running = this.run().catch((error: unknown) => {
+      this.settle(error);
+    });
+  }
+
+  /**
+   * Starts the bridge and resolves once it publishes or waits as a standby.
+   * Rejects when it cannot bind its sockets (the error says which setting
+   * to change); it has then released everything.
+   */
+  static async start(options: BridgeOptions): Promise<Bridge> {
+    const bridge = new Bridge(options);
+    try {
+      await bridge.settled;
+    } catch (error) {
+      await bridge.stop();
+      throw error;
+    }
+    return bridge;
+  }
+
+  get state(): BridgeState {
+    return this.stateValue;
+  }
+
+  /** The bound PUB endpoint while active (with the port chosen for `*`). */
+  get endpoint(): string | undefined {
+    return this.publisher?.endpoint;
+  }
+
+  /** The bound replay endpoint while active. */
+  get replayEndpoint(): string | undefined {
+    return this.replay?.endpoint;
+  }
+
+  /** The last seq this process sent (0 before any). */
+  get publishedSeq(): number {
+    return this.sentSeq;
+  }
+
+  get lastPublishedAt(): Date | null {
+    return this.lastSentAt;
+  }
+
+  private async run(): Promise<void> {
+    const { database } = this.options;
+    const signal = this.controller.signal;
+    const pollMs = this.options.standbyPollMs ?? 1000;
+    while (!signal.aborted) {
+      const lock = await BridgeLock.acquire(database, this.name, {
+        pollMs,
+        signal,
+        onWaiting: () => {
+          this.stateValue = 'standby';
+          this.log(`resultsbus: bridge "${this.name}": another bridge of this name is publishing; waiting as a standby`);
+          this.settle();
+        },
+        onError: (error) => this.log(`resultsbus: bridge "${this.name}": cannot reach the database (${describe(error)}); retrying`),
+      });
+      if (lock === undefined) break;
+      try {
+        try {
+          await this.bind();
+        } catch (error) {
+          // At start the caller hears of it; a standby that took over logs it
+          // and tries again, leaving the lock to whoever can publish.
+          if (!this.started) throw error;
+          this.log(`resultsbus: bridge "${this.name}": ${describe(error)}; retrying`);
+          await lock.release();
+          await sleep(pollMs, signal);
+          continue;
+        }
+        this.stateValue = 'active';
+        this.settle();
+        await this.publishWhileHeld(lock);
+      } finally {
+        this.stateValue = signal.aborted ? 'stopped' : 'standby';
+        await this.flush();
+        await this.unbind();
+        await lock.release();
+      }
+    }
+    this.stateValue = 'stopped';
+  }
+
+  private async bind(): Promise<void> {
+    const { options } = this;
+    this.publisher = await BusPublisher.bind(options.endpoint, { highWaterMark: options.highWaterMark });
+    if (options.replayEndpoint !== undefined) {
+      try {
+        this.replay = await ReplayServer.bind(
+          options.replayEndpoint,
+          async (query, limit) => {
+            const rows = await emissionsForBus(options.database.db, query, limit);
+            return rows.map((row) => encodeEnvelope(row, options.envelope).bytes);
+          },
+          {
+            maxMessages: options.replayMax,
+            onError: (error) => this.log(`resultsbus: bridge "${this.name}": a replay request failed: ${describe(error)}`),
+          },
+        );
+      } catch (error) {
+        await this.unbind();
+        throw error;
+      }
+    }
+    const replay = this.replay ? `, replay on ${this.replay.endpoint}` : '';
+    this.log(`resultsbus: bridge "${this.name}": publishing fedmsgs on ${this.publisher.endpoint}${replay}`);
+  }
+
+  private async unbind(): Promise<void> {
+    this.publisher?.close();
+    this.publisher = undefined;
+    await this.replay?.close();
+    this.replay = undefined;
+  }
+
+  /**
+   * Follows the stream from the stored cursor until stopped or until the lock
+   * is lost (its connection died: another bridge may be publishing by now).
+   */
+  private async publishWhileHeld(lock: BridgeLock): Promise<void> {
+    const { database, source } = this.options;
+    const pollMs = this.options.standbyPollMs ?? 1000;
+    const follow = new AbortController();
+    const stopFollowing = (): void => follow.abort();
+    this.controller.signal.addEventListener('abort', stopFollowing);
+    const watchdog = (async () => {
+      while (!follow.signal.aborted) {
+        await sleep(pollMs, follow.signal);
+        if (follow.signal.aborted) return;
+        if (!(await lock.held())) {
+          this.log(`resultsbus: bridge "${this.name}": lost its lock (database connection gone); stepping down`);
+          follow.abort();
+        }
+      }
+    })();
+    try {
+      this.sentSeq = this.flushedSeq = await readCursor(database.db, this.name);
+      while (!follow.signal.aborted) {
+        try {
+          for await (const emission of source(this.sentSeq, follow.signal)) {
+            if (follow.signal.aborted) break;
+            // The stream is gap-free and in order; anything at or below the
+            // cursor was already sent (a resubscription's overlap).
+            if (emission.seq <= this.sentSeq) continue;
+            const { topic, bytes } = encodeEnvelope(emission, this.options.envelope);
+            await this.publisher?.send(topic, bytes);
+            this.sentSeq = emission.seq;
+            this.lastSentAt = new Date();
+            this.scheduleFlush();
+          }
+          if (!follow.signal.aborted) throw new Error('the emission stream ended');
+        } catch (error) {
+          if (follow.signal.aborted) break;
+          this.log(
+            `resultsbus: bridge "${this.name}": lost the emission stream (${describe(error)}); resuming after seq ${this.sentSeq}`,
+          );
+          await sleep(this.options.retryMs ?? 1000, follow.signal);
+        }
+      }
+    } finally {
+      follow.abort();
+      this.controller.signal.removeEventListener('abort', stopFollowing);
+      await watchdog;
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, this.options.cursorFlushMs ?? 100);
+  }
+
+  /** Writes the cursor up to what was sent; one write at a time. */
+  private async flush(): Promise<void> {
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    while (this.flushing) await this.flushing;
+    const to = this.sentSeq;
+    if (to <= this.flushedSeq) return;
+    const from = this.flushedSeq;
+    this.flushing = advanceCursor(this.options.database.db, this.name, from, to).then(
+      () => {
+        this.flushedSeq = Math.max(this.flushedSeq, to);
+      },
+      (error: unknown) => {
+        // The messages are out; the cursor lags and a restart re-sends them.
+        this.log(`resultsbus: bridge "${this.name}": cannot store its cursor (${describe(error)}); will retry`);
+        if (this.stateValue === 'active') this.scheduleFlush();
+      },
+    );
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  /** Stops publishing, writes the cursor, closes the sockets and releases the lock. */
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.running;
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.stateValue = 'stopped';
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

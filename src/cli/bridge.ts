@@ -1,0 +1,93 @@
+/** `resultsbus bridge --api ws://...`: the fedmsg bridge as a process of its own. */
+import { envelopeOptions } from '../app.ts';
+import { Bridge } from '../bridge/bridge.ts';
+import { remoteSource } from '../bridge/source.ts';
+import { loadConfig } from '../config.ts';
+import { BusError } from '../fedmsg/publisher.ts';
+import { SigningError } from '../fedmsg/signing.ts';
+import { CliError, parse } from './args.ts';
+import { openMigrated } from './database.ts';
+
+export const usage = `Usage: resultsbus bridge --api ws://HOST:PORT/graphql [--name NAME]
+
+Follows the emissions subscription of the resultsbus API at --api over
+graphql-ws and publishes each emission as a fedmsg on the ZeroMQ PUB socket
+at RESULTSBUS_FEDMSG_ENDPOINT, answering replay requests at
+RESULTSBUS_FEDMSG_REPLAY_ENDPOINT. Its cursor and its lock live in the
+server's PostgreSQL (DATABASE_URL), so it resumes where it stopped, and a
+second bridge of the same name waits as a standby until the first dies.
+Run the server with RESULTSBUS_BRIDGE=off so that only this one publishes,
+or give this one another --name (and other endpoints).
+
+Options:
+  --api URL    the server's graphql-ws endpoint (required)
+  --name NAME  the bridge name (default RESULTSBUS_BRIDGE_NAME, or "default")
+
+Signing, username, high-water mark and replay cap come from the same
+RESULTSBUS_FEDMSG_* settings as in \`resultsbus serve\`. Stops on SIGTERM.
+
+Example:
+  DATABASE_URL=postgres://resultsbus@db/resultsbus \\
+    resultsbus bridge --api ws://127.0.0.1:4000/graphql`;
+
+export async function bridge(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(argv, { api: { type: 'string' }, name: { type: 'string' } }, usage);
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  if (positionals.length > 0) throw new CliError(`unexpected argument ${JSON.stringify(positionals[0])}\n\n${usage}`);
+  const api = values.api;
+  if (api === undefined) throw new CliError(`--api is required: the server's graphql-ws URL, e.g. ws://127.0.0.1:4000/graphql\n\n${usage}`);
+  if (!/^wss?:\/\/\S+$/.test(api)) throw new CliError(`--api must be a ws:// or wss:// URL, e.g. ws://127.0.0.1:4000/graphql; got ${JSON.stringify(api)}`);
+  const config = loadConfig({ ...process.env, ...(values.name === undefined ? {} : { RESULTSBUS_BRIDGE_NAME: values.name }) });
+  if (config.databaseUrl === undefined) {
+    throw new CliError(
+      "the bridge keeps its cursor and its lock in the server's PostgreSQL: set DATABASE_URL (a PGlite store belongs to the one `resultsbus serve` that opened it, whose built-in bridge is RESULTSBUS_BRIDGE=on)",
+    );
+  }
+  let envelope;
+  try {
+    envelope = await envelopeOptions(config);
+  } catch (error) {
+    if (error instanceof SigningError) throw new CliError(error.message, 2);
+    throw error;
+  }
+  const database = await openMigrated(config, 3);
+  let running: Bridge;
+  try {
+    running = await Bridge.start({
+      database,
+      source: remoteSource({ url: api, token: process.env['RESULTSBUS_TOKEN'] || undefined }),
+      name: config.bridgeName,
+      endpoint: config.fedmsgEndpoint,
+      replayEndpoint: config.fedmsgReplayEndpoint,
+      highWaterMark: config.fedmsgHighWaterMark,
+      replayMax: config.fedmsgReplayMax,
+      standbyPollMs: config.bridgeStandbyPollMs,
+      envelope,
+    });
+  } catch (error) {
+    await database.close();
+    throw error instanceof BusError ? new CliError(error.message, 1) : error;
+  }
+  console.log(`resultsbus: bridge "${config.bridgeName}" following ${api}`);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`resultsbus: ${signal}, stopping the bridge`);
+    running
+      .stop()
+      .then(() => database.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('resultsbus: error while stopping', error);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
