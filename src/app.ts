@@ -179,6 +179,7 @@ export class App {
       highWaterMark: config.fedmsgHighWaterMark,
       replayMax: config.fedmsgReplayMax,
       standbyPollMs: config.bridgeStandbyPollMs,
+      postInitSleepMs: config.fedmsgPostInitSleepMs,
       envelope: this.envelope,
       log: this.options.log,
     });

@@ -52,6 +52,8 @@ export interface Config {
   fedmsgEndpoint: string;
   /** ZeroMQ endpoint the replay REP socket binds; `undefined` (RESULTSBUS_FEDMSG_REPLAY_ENDPOINT=off) binds none. @default "tcp://127.0.0.1:9941" */
   fedmsgReplayEndpoint: string | undefined;
+  /** Pause after binding the PUB socket before the first message, in ms (fedmsg's post_init_sleep). @default 500 */
+  fedmsgPostInitSleepMs: number;
   /** Messages the PUB socket queues per subscriber before it drops for that subscriber. @default 10000 */
   fedmsgHighWaterMark: number;
   /** Most messages one replay reply carries; the first ones, in seq order. @default 1000 */
@@ -177,6 +179,7 @@ type FedmsgConfig = Pick<
   | 'fedmsgEndpoint'
   | 'fedmsgReplayEndpoint'
   | 'fedmsgHighWaterMark'
+  | 'fedmsgPostInitSleepMs'
   | 'fedmsgReplayMax'
   | 'fedmsgUsername'
   | 'fedmsgSign'
@@ -209,6 +212,7 @@ function fedmsgConfig(env: Env): FedmsgConfig {
     fedmsgReplayEndpoint:
       replay.trim().toLowerCase() === 'off' ? undefined : endpoint(env, 'RESULTSBUS_FEDMSG_REPLAY_ENDPOINT', 'tcp://127.0.0.1:9941'),
     fedmsgHighWaterMark: int(env, 'RESULTSBUS_FEDMSG_HWM', 10000, 1, 10000000),
+    fedmsgPostInitSleepMs: int(env, 'RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS', 500, 0, 60000),
     fedmsgReplayMax: int(env, 'RESULTSBUS_FEDMSG_REPLAY_MAX', 1000, 1, 100000),
     fedmsgUsername: username === '' ? osUser() : username,
     fedmsgSign: sign,

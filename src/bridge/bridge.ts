@@ -41,6 +41,13 @@ export interface BridgeOptions {
   standbyPollMs?: number;
   /** How often the cursor is written while messages flow, in ms. @default 100 */
   cursorFlushMs?: number;
+  /**
+   * Pause between binding the PUB socket and the first message, in ms, so
+   * that subscribers (re)connecting after a restart are there to get it:
+   * PUB sends nothing to a subscriber it has not seen yet. fedmsg's
+   * `post_init_sleep`. @default 500
+   */
+  postInitSleepMs?: number;
   /** Pause before resubscribing after the stream was lost, in ms. @default 1000 */
   retryMs?: number;
   /** Username and signer of the envelopes. */
@@ -154,6 +161,7 @@ export class Bridge {
         }
         this.stateValue = 'active';
         this.settle();
+        await sleep(this.options.postInitSleepMs ?? 500, signal);
         await this.publishWhileHeld(lock);
       } finally {
         this.stateValue = signal.aborted ? 'stopped' : 'standby';

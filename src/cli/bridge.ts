@@ -65,6 +65,7 @@ export async function bridge(argv: string[]): Promise<void> {
       highWaterMark: config.fedmsgHighWaterMark,
       replayMax: config.fedmsgReplayMax,
       standbyPollMs: config.bridgeStandbyPollMs,
+      postInitSleepMs: config.fedmsgPostInitSleepMs,
       envelope,
     });
   } catch (error) {

@@ -19,6 +19,8 @@ type Documents = {
     "\n  mutation BridgeRecord($input: RecordResultInput!) {\n    recordResult(input: $input) { emitted emission { seq msgId } }\n  }\n": typeof types.BridgeRecordDocument,
     "\n  mutation BridgeRecordMany($inputs: [RecordResultInput!]!) {\n    recordResults(inputs: $inputs) { emissions { seq } }\n  }\n": typeof types.BridgeRecordManyDocument,
     "\n  query BridgeStatusOf($name: String) {\n    bridgeStatus(name: $name) { name cursor latestSeq lag lastPublishedAt active }\n    emissions(first: 500) { edges { node { seq msgId publishedAt } } }\n  }\n": typeof types.BridgeStatusOfDocument,
+    "\n  mutation StandbyRecord($input: RecordResultInput!) {\n    recordResult(input: $input) { emitted }\n  }\n": typeof types.StandbyRecordDocument,
+    "\n  query StandbyStatus {\n    bridgeStatus { cursor latestSeq lag active }\n  }\n": typeof types.StandbyStatusDocument,
     "\n  mutation RuleRecord($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId outcome forced stateVersion duplicateOf { seq } emission { seq } }\n      emission { seq outcome prevOutcome forced topic msgId timestamp body }\n      duplicateOf { seq outcome }\n    }\n  }\n": typeof types.RuleRecordDocument,
     "\n  query RuleItemStates($type: String!, $name: String!) {\n    item(type: $type, name: $name) {\n      taskStates { testcase arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }\n      emissions(first: 100) { edges { node { seq outcome prevOutcome forced } } }\n    }\n  }\n": typeof types.RuleItemStatesDocument,
 };
@@ -28,6 +30,8 @@ const documents: Documents = {
     "\n  mutation BridgeRecord($input: RecordResultInput!) {\n    recordResult(input: $input) { emitted emission { seq msgId } }\n  }\n": types.BridgeRecordDocument,
     "\n  mutation BridgeRecordMany($inputs: [RecordResultInput!]!) {\n    recordResults(inputs: $inputs) { emissions { seq } }\n  }\n": types.BridgeRecordManyDocument,
     "\n  query BridgeStatusOf($name: String) {\n    bridgeStatus(name: $name) { name cursor latestSeq lag lastPublishedAt active }\n    emissions(first: 500) { edges { node { seq msgId publishedAt } } }\n  }\n": types.BridgeStatusOfDocument,
+    "\n  mutation StandbyRecord($input: RecordResultInput!) {\n    recordResult(input: $input) { emitted }\n  }\n": types.StandbyRecordDocument,
+    "\n  query StandbyStatus {\n    bridgeStatus { cursor latestSeq lag active }\n  }\n": types.StandbyStatusDocument,
     "\n  mutation RuleRecord($input: RecordResultInput!) {\n    recordResult(input: $input) {\n      emitted\n      result { resultId outcome forced stateVersion duplicateOf { seq } emission { seq } }\n      emission { seq outcome prevOutcome forced topic msgId timestamp body }\n      duplicateOf { seq outcome }\n    }\n  }\n": types.RuleRecordDocument,
     "\n  query RuleItemStates($type: String!, $name: String!) {\n    item(type: $type, name: $name) {\n      taskStates { testcase arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }\n      emissions(first: 100) { edges { node { seq outcome prevOutcome forced } } }\n    }\n  }\n": types.RuleItemStatesDocument,
 };
@@ -66,6 +70,14 @@ export function graphql(source: "\n  mutation BridgeRecordMany($inputs: [RecordR
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query BridgeStatusOf($name: String) {\n    bridgeStatus(name: $name) { name cursor latestSeq lag lastPublishedAt active }\n    emissions(first: 500) { edges { node { seq msgId publishedAt } } }\n  }\n"): (typeof documents)["\n  query BridgeStatusOf($name: String) {\n    bridgeStatus(name: $name) { name cursor latestSeq lag lastPublishedAt active }\n    emissions(first: 500) { edges { node { seq msgId publishedAt } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StandbyRecord($input: RecordResultInput!) {\n    recordResult(input: $input) { emitted }\n  }\n"): (typeof documents)["\n  mutation StandbyRecord($input: RecordResultInput!) {\n    recordResult(input: $input) { emitted }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StandbyStatus {\n    bridgeStatus { cursor latestSeq lag active }\n  }\n"): (typeof documents)["\n  query StandbyStatus {\n    bridgeStatus { cursor latestSeq lag active }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -65,6 +65,8 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     RESULTSBUS_BRIDGE: 'off',
     RESULTSBUS_FEDMSG_ENDPOINT: 'tcp://127.0.0.1:*',
     RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: 'tcp://127.0.0.1:*',
+    // Test subscribers connect after the start, not during it.
+    RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS: '0',
     ...options.env,
     HOST: '127.0.0.1',
     PORT: '0',
