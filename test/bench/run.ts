@@ -33,11 +33,15 @@
  *   1          recordResult over HTTP, 16 clients, over all 100,000 keys: target 1
  *   4          a graphql-ws subscriber while recordResult runs paced at 500/s over all keys: target 4
  *   2          recordResults, batches of 500 (4 clients), over all keys: target 2
+ *   5, 6       the fedmsg bridge (issue 3), each on a database and server of its own; see bridge.ts:
+ *              5 commit-to-SUB-socket latency at 500 emissions/s, signed; 6 bridge throughput,
+ *              unsigned and signed
  *
  * Each measured phase runs after a short warm-up (JIT, pool connections, id caches), which is not counted.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
+import { bridgeLatency, bridgeThroughput } from './bridge.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
 import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
@@ -51,6 +55,9 @@ const TARGETS = {
   largeStoreRatio: 1.15,
   subscriberP99: 20,
   pacedRate: 500,
+  busP99: 25,
+  bridgeUnsigned: 5000,
+  bridgeSigned: 1000,
 } as const;
 
 /** The paced rate of phase 4 (BENCH_PACED_RATE, for diagnosis; the target is judged at 500/s only). */
@@ -78,6 +85,10 @@ interface Scale {
   httpMs: number;
   batchMs: number;
   subscriberMs: number;
+  /** Bridge phase 5: the paced run. */
+  busMs: number;
+  /** Bridge phase 6: stored emissions each bridge run publishes. */
+  bridgeEmissions: number;
 }
 
 function scale(): Scale {
@@ -85,8 +96,8 @@ function scale(): Scale {
   const fill = process.env['BENCH_FILL'];
   const base: Scale = quick
     ? // A smaller key space, so that the small fill still leaves every key known (as in the full run).
-      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000 }
-    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000 };
+      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000, busMs: 4000, bridgeEmissions: 10_000 }
+    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000, busMs: 20_000, bridgeEmissions: 50_000 };
   if (fill !== undefined && fill !== '') {
     const n = Number(fill.replace(/[_,]/g, ''));
     if (!Number.isInteger(n) || n < base.seed) throw new Error(`BENCH_FILL must be a whole number >= ${base.seed}, got ${fill}`);
@@ -97,9 +108,9 @@ function scale(): Scale {
 
 function phases(): Set<string> {
   const raw = process.env['BENCH_PHASES'];
-  const all = ['1', '2', '3', '4'];
+  const all = ['1', '2', '3', '4', '5', '6'];
   const chosen = new Set(raw ? raw.split(',').map((s) => s.trim()) : all);
-  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 1,2,3,4`);
+  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 1,2,3,4,5,6`);
   return chosen;
 }
 
@@ -369,12 +380,50 @@ async function main(): Promise<void> {
     return new Bench(entry.db, server, sc);
   };
   try {
+    const results: string[] = [];
+    if (['1', '2', '3', '4'].some((p) => chosen.has(p))) await recordingPhases(open, chosen, sc, results);
+    if (chosen.has('5')) {
+      console.log(`\n[5] the bridge: recordResult paced at ${TARGETS.pacedRate}/s, every result a state change, signing on; mutation answered -> frame at a ZeroMQ SUB socket`);
+      const r = await bridgeLatency(baseUrl, { rate: TARGETS.pacedRate, durationMs: sc.busMs, warmupMs: sc.warmupMs, nodeArgs });
+      const achieved = r.load.results / r.load.seconds;
+      note(`load: ${rate(achieved)} results/s ${loadLine(r.load)}`);
+      note(`emissions: ${r.emissions}, missing at the SUB socket: ${r.missing}; server cpu ${((100 * r.serverCpu) / r.load.seconds).toFixed(0)}% of one core`);
+      const ok = r.latency.count > 0 && r.latency.percentile(99) <= TARGETS.busP99 && r.missing === 0 && achieved >= TARGETS.pacedRate * 0.95;
+      results.push(
+        `commit-to-ZeroMQ-SUB, signed, ${rate(achieved)} emissions/s, ${r.latency.count} messages: p99 ${ms(r.latency.percentile(99))} (target <= ${TARGETS.busP99} ms) ${verdict(ok)}  p50 ${ms(r.latency.percentile(50))} max ${ms(r.latency.max)}${r.missing ? `  ${r.missing} MISSING` : ''}`,
+      );
+    }
+    if (chosen.has('6')) {
+      console.log(`\n[6] the bridge's throughput: ${count(sc.bridgeEmissions)} stored emissions, published from cursor 0 by a new bridge, unsigned then signed`);
+      const runs = await bridgeThroughput(baseUrl, { emissions: sc.bridgeEmissions, nodeArgs, progress: note });
+      for (const run of runs) {
+        const r = run.messages / run.seconds;
+        const target = run.signed ? TARGETS.bridgeSigned : TARGETS.bridgeUnsigned;
+        note(`${run.signed ? 'signed' : 'unsigned'}: server cpu ${((1000 * run.serverCpu) / run.messages).toFixed(3)} ms per message`);
+        results.push(
+          `bridge throughput, ${run.signed ? 'signed' : 'unsigned'}: ${rate(r)} messages/s (target >= ${count(target)}) ${verdict(r >= target && run.messages === sc.bridgeEmissions)}  ${count(run.messages)} messages in ${run.seconds.toFixed(2)} s, server ${((1000 * run.serverCpu) / run.messages).toFixed(3)} ms cpu per message`,
+        );
+      }
+    }
+    console.log(`\n== results (${sc.name} run, ${((performance.now() - t0) / 1000).toFixed(0)} s) ==`);
+    for (const line of results) console.log(line);
+  } finally {
+    await cleanup();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  await sleep(0);
+}
+
+/** Phases 1 to 4 (issue 2): recording, on the large store and, for 3, a small one. */
+async function recordingPhases(open: (role: string) => Promise<Bench>, chosen: Set<string>, sc: Scale, results: string[]): Promise<void> {
+  const t0 = performance.now();
+  {
     const large = await open('large store');
     // Target 3 compares with a store of its own, so that both can be measured
     // in alternating windows: on a shared machine, speed drifts over minutes.
     const small = chosen.has('3') ? await open('small store (target 3)') : undefined;
     console.log(await environment(large.db));
-    const results: string[] = [];
 
     let t = performance.now();
     await Promise.all([large.seed(sc.seed), small?.seed(sc.seed)]);
@@ -483,16 +532,10 @@ async function main(): Promise<void> {
         `${name === 'large' ? '\n' : ''}${name} store at the end: ${count(check.results)} results, ${count(check.states)} task states, ${count(check.emissions)} emissions (${((100 * check.emissions) / Math.max(1, check.results)).toFixed(1)}% of results), seq dense: ${dense ? 'yes' : `NO (max ${check.max_seq}, counter ${check.last_seq})`}`,
       );
     }
-    console.log(`\n== results (${sc.name} run, ${((performance.now() - t0) / 1000).toFixed(0)} s) ==`);
-    for (const line of results) console.log(line);
+    console.log(`recording phases done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     large.api.close();
     small?.api.close();
-  } finally {
-    await cleanup();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
-  await sleep(0);
 }
 
 main().then(

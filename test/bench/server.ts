@@ -41,6 +41,8 @@ export interface ServerChild {
   url: string;
   token: string;
   pid: number;
+  /** What it printed on stdout so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -50,6 +52,8 @@ export interface ServerChildOptions {
   nodeArgs?: string[];
   /** Extra environment (RESULTSBUS_DB_POOL, ...). */
   env?: Record<string, string>;
+  /** The token, when the database has one already (a restart prints none). */
+  token?: string;
 }
 
 /**
@@ -59,7 +63,9 @@ export interface ServerChildOptions {
 export async function startServerChild(options: ServerChildOptions): Promise<ServerChild> {
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), 'src/cli/bin.js', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, HOST: '127.0.0.1', PORT: '0' },
+    // The fedmsg bridge only where a phase asks for it (it would also take
+    // the same fixed ports in both stores).
+    env: { ...process.env, RESULTSBUS_BRIDGE: 'off', ...options.env, DATABASE_URL: options.databaseUrl, HOST: '127.0.0.1', PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -70,7 +76,7 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
       const served = /serving (http:\/\/\S+)\/graphql/.exec(out);
-      const token = /^\s+(rb_\S+)\s*$/m.exec(out);
+      const token = /^\s+(rb_\S+)\s*$/m.exec(out) ?? (options.token === undefined ? null : [options.token, options.token]);
       if (served?.[1] && token?.[1]) {
         clearTimeout(timer);
         resolve({ url: served[1], token: token[1] });
@@ -93,6 +99,7 @@ export async function startServerChild(options: ServerChildOptions): Promise<Ser
     url,
     token,
     pid,
+    output: () => out,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
