@@ -10,6 +10,10 @@ import type { Outcome } from '../../src/generated/graphql.ts';
 import { BusListener } from '../helpers/bus.ts';
 import { engine } from '../helpers/database.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { App } from '../../src/app.ts';
+import { createToken } from '../../src/auth/tokens.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { BIN, cliEnv, freePort, run } from '../cli/process.ts';
 
 const Record = graphql(`
@@ -115,6 +119,64 @@ describe.runIf(engine === 'postgres')('two bridges of one name', () => {
     standby.process.kill('SIGTERM');
     expect(await exited(standby.process)).toBe(0);
     expect((await server.data(Status)).bridgeStatus.active).toBe(false);
+  });
+});
+
+describe.runIf(engine === 'postgres')('a bridge whose API goes away', () => {
+  let database: TestDatabase;
+  let app: App | undefined;
+  let bus: BusListener | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map(exited));
+    await bus?.close();
+    await app?.stop();
+    await database?.dispose();
+  });
+
+  it('resubscribes when the API is back and resumes after the last seq it sent', async () => {
+    const port = await freePort();
+    const config = loadConfig({ HOST: '127.0.0.1', PORT: String(port), RESULTSBUS_BRIDGE: 'off' });
+    const token = await createToken(database.db, 'test');
+    const url = database.url;
+    if (url === undefined) throw new Error('no database URL');
+    const env = {
+      DATABASE_URL: url,
+      RESULTSBUS_FEDMSG_ENDPOINT: `tcp://127.0.0.1:${await freePort()}`,
+      RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: 'off',
+    };
+    const record = async (base: string, n: number): Promise<void> => {
+      const input = { testcase: 'dist.depcheck', item: `api-${n}-1.0-1.fc26`, type: 'koji_build', outcome: 'PASSED' };
+      const response = await fetch(`${base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: 'mutation($input: RecordResultInput!) { recordResult(input: $input) { emitted } }', variables: { input } }),
+      });
+      expect(response.status).toBe(200);
+    };
+
+    app = await App.create({ config, database });
+    const base = await app.start();
+    const bridge = startBridge(env, `ws://127.0.0.1:${port}/graphql`);
+    await bridge.waitFor('publishing fedmsgs on');
+    bus = await BusListener.connect(env.RESULTSBUS_FEDMSG_ENDPOINT);
+    for (let n = 0; n < 5; n++) await record(base, n);
+    await bus.waitFor(5);
+
+    await app.stop();
+    app = undefined;
+    await bridge.waitFor('lost the emission stream');
+    app = await App.create({ config, database });
+    await app.start();
+    for (let n = 5; n < 10; n++) await record(base, n);
+
+    const got = await bus.waitFor(10);
+    expect(got.map((m) => m.envelope.seq_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(bridge.output()).toMatch(/lost the emission stream \(.+\); resuming after seq 5/);
   });
 });
 
