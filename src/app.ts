@@ -29,6 +29,8 @@ export interface AppOptions {
   pollMs?: number;
   /** Where the in-process bridge says what it does. @default console.log */
   log?: (line: string) => void;
+  /** The envelope settings, when the caller has read them already. @default envelopeOptions(config) */
+  envelope?: EnvelopeOptions;
 }
 
 /** The envelope settings of the configuration; reads the signing key and certificate when signing. */
@@ -87,7 +89,7 @@ export class App {
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
   static async create(options: AppOptions): Promise<App> {
     // Before anything is opened: a bad key or certificate fails here.
-    const envelope = await envelopeOptions(options.config);
+    const envelope = options.envelope ?? (await envelopeOptions(options.config));
     const feed = await LiveFeed.start(options.database, { pollMs: options.pollMs });
     return new App(options, feed, envelope);
   }

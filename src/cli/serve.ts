@@ -1,5 +1,6 @@
 /** `resultsbus serve`: migrate, make a first token if there is none, and serve until SIGTERM. */
-import { App, ListenError } from '../app.ts';
+import { App, envelopeOptions, ListenError } from '../app.ts';
+import type { EnvelopeOptions } from '../fedmsg/envelope.ts';
 import { createToken, tokenCount } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
@@ -25,6 +26,13 @@ export async function serve(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  // The signing key and certificate are checked before anything is opened.
+  let envelope: EnvelopeOptions;
+  try {
+    envelope = await envelopeOptions(config);
+  } catch (error) {
+    throw error instanceof SigningError ? new CliError(error.message, 2) : error;
+  }
   const database = await openMigrated(config, config.dbPoolSize);
   try {
     if ((await tokenCount(database.db)) === 0) {
@@ -41,13 +49,7 @@ export async function serve(argv: string[]): Promise<void> {
     await database.close();
     throw error;
   }
-  let app: App;
-  try {
-    app = await App.create({ config, database });
-  } catch (error) {
-    await database.close();
-    throw error instanceof SigningError ? new CliError(error.message, 2) : error;
-  }
+  const app = await App.create({ config, database, envelope });
   let url: string;
   try {
     url = await app.start();

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../../src/generated/index.ts';
 import type { Outcome } from '../../src/generated/graphql.ts';
+import { BusError } from '../../src/fedmsg/publisher.ts';
 import { requestReplay, ReplayError } from '../../src/fedmsg/replay.ts';
 import { loadTrustStore, validateEnvelope } from '../../src/fedmsg/validate.ts';
 import { BusListener, type BusMessage, stalledSubscriber } from '../helpers/bus.ts';
@@ -236,5 +237,29 @@ describe('the bridge with a replay cap and a subscriber that never reads', () =>
   it('caps a replay reply at RESULTSBUS_FEDMSG_REPLAY_MAX messages, the first ones', async () => {
     const frames = await requestReplay(bridgeOf(server).replayEndpoint, { seq_id_range: [10, 1000] });
     expect(frames.map((f) => (JSON.parse(f.toString()) as { seq_id: number }).seq_id)).toEqual([10, 11, 12]);
+  });
+});
+
+describe('the bridge on an endpoint that is taken', () => {
+  it('fails the start with a message that names the setting, and the bridge holds nothing', async () => {
+    const { Publisher } = await import('zeromq');
+    const squatter = new Publisher({ linger: 0 });
+    await squatter.bind('tcp://127.0.0.1:*');
+    const taken = squatter.lastEndpoint ?? '';
+    try {
+      const error = await startServer({ env: { RESULTSBUS_BRIDGE: 'on', RESULTSBUS_FEDMSG_ENDPOINT: taken } }).then(
+        async (server) => {
+          await server.close();
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(BusError);
+      expect((error as Error).message).toBe(
+        `cannot bind the fedmsg PUB socket at ${taken}: the address is in use (another bridge or program?); set RESULTSBUS_FEDMSG_ENDPOINT to a free endpoint`,
+      );
+    } finally {
+      squatter.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { killAll, run } from './process.ts';
 
@@ -31,6 +32,24 @@ const cases: Array<{ command: string[]; env: Record<string, string>; message: st
     message: `RESULTSBUS_TOPIC_PREFIX must be dot-separated words of letters, digits, '_' or '-', got "org..fedoraproject"`,
   },
   { command: ['serve'], env: { RESULTSBUS_DB_POOL: '0' }, message: 'RESULTSBUS_DB_POOL must be a whole number from 1 to 1000, got 0' },
+  { command: ['serve'], env: { RESULTSBUS_BRIDGE: 'maybe' }, message: 'RESULTSBUS_BRIDGE must be one of on, true, 1, yes, off, false, 0, no, got "maybe"' },
+  {
+    command: ['serve'],
+    env: { RESULTSBUS_FEDMSG_ENDPOINT: '127.0.0.1:9940' },
+    message:
+      'RESULTSBUS_FEDMSG_ENDPOINT must be a ZeroMQ endpoint such as tcp://127.0.0.1:9940 (or tcp://127.0.0.1:* for a free port, ipc://PATH), got "127.0.0.1:9940"',
+  },
+  {
+    command: ['serve'],
+    env: { RESULTSBUS_FEDMSG_SIGN: 'true' },
+    message:
+      "RESULTSBUS_FEDMSG_SIGN=true needs RESULTSBUS_FEDMSG_CERT and RESULTSBUS_FEDMSG_KEY: the paths of the emitter's PEM certificate and private key",
+  },
+  {
+    command: ['serve'],
+    env: { RESULTSBUS_BRIDGE_NAME: 'main bus' },
+    message: `RESULTSBUS_BRIDGE_NAME must be 1 to 64 letters, digits, '_', '.' or '-', got "main bus"`,
+  },
 ];
 
 /** `PORT=abc resultsbus serve`, as a test name. */
@@ -40,6 +59,27 @@ const named = cases.map((c) => ({
     .map(([k, v]) => `${k}=${v}`)
     .join(' ')} resultsbus ${c.command.join(' ')}`,
 }));
+
+const PKI = fileURLToPath(new URL('../fixtures/fedmsg/pki/', import.meta.url));
+
+describe('a signing key that cannot be used', () => {
+  it.each([
+    { key: 'intruder.key', cert: 'results-emitter.crt', message: /does not belong to the certificate/ },
+    { key: 'missing.key', cert: 'results-emitter.crt', message: /cannot read RESULTSBUS_FEDMSG_KEY file .*missing\.key/ },
+  ])('serve with $key and $cert stops before opening the store', async ({ key, cert, message }) => {
+    const dataDir = join(scratch, `data-signing-${key}`);
+    const out = await run(['serve'], {
+      RESULTSBUS_DATA_DIR: dataDir,
+      RESULTSBUS_FEDMSG_SIGN: 'true',
+      RESULTSBUS_FEDMSG_CERT: `${PKI}${cert}`,
+      RESULTSBUS_FEDMSG_KEY: `${PKI}${key}`,
+    });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(out.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});
 
 describe('configuration errors', () => {
   it.each(named)('$line fails at start naming the variable', async ({ command, env, message }) => {

@@ -73,7 +73,14 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   });
   const token = await createToken(database.db, 'test');
   const app = await App.create({ config, database, pollMs: options.pollMs, log: options.log ?? (() => {}) });
-  const url = await app.start();
+  let url: string;
+  try {
+    url = await app.start();
+  } catch (error) {
+    await app.stop();
+    await database.dispose();
+    throw error;
+  }
   const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
   const clients: Client[] = [];
 
