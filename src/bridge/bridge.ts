@@ -70,6 +70,8 @@ export class Bridge {
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private lastSentAt: Date | null = null;
+  private boundEndpoint: string | undefined;
+  private boundReplayEndpoint: string | undefined;
   private readonly running: Promise<void>;
   private readonly settled: Promise<void>;
   private settle: (error?: unknown) => void = () => {};
@@ -147,39 +149,44 @@ export class Bridge {
         onError: (error) => this.log(`resultsbus: bridge "${this.name}": cannot reach the database (${describe(error)}); retrying`),
       });
       if (lock === undefined) break;
+      let failed = false;
       try {
-        try {
-          await this.bind();
-        } catch (error) {
-          // At start the caller hears of it; a standby that took over logs it
-          // and tries again, leaving the lock to whoever can publish.
-          if (!this.started) throw error;
-          this.log(`resultsbus: bridge "${this.name}": ${describe(error)}; retrying`);
-          await lock.release();
-          await sleep(pollMs, signal);
-          continue;
-        }
+        await this.bind();
         this.stateValue = 'active';
         this.settle();
         await sleep(this.options.postInitSleepMs ?? 500, signal);
         await this.publishWhileHeld(lock);
+      } catch (error) {
+        // At start the caller hears of it. Later (a standby that took over
+        // and cannot bind, a database that went away under the cursor read)
+        // the bridge says so, lets go of the lock, and tries again: it must
+        // not die quietly inside a server that goes on recording.
+        if (!this.started) throw error;
+        failed = true;
+        this.log(`resultsbus: bridge "${this.name}": ${describe(error)}; trying again`);
       } finally {
         this.stateValue = signal.aborted ? 'stopped' : 'standby';
         await this.flush();
         await this.unbind();
         await lock.release();
       }
+      if (failed) await sleep(pollMs, signal);
     }
     this.stateValue = 'stopped';
   }
 
   private async bind(): Promise<void> {
     const { options } = this;
-    this.publisher = await BusPublisher.bind(options.endpoint, { highWaterMark: options.highWaterMark });
-    if (options.replayEndpoint !== undefined) {
+    // After the first bind, the same addresses again: with `tcp://host:*`
+    // a rebind (after losing the lock) must not move to another port under
+    // the subscribers' feet.
+    this.publisher = await BusPublisher.bind(this.boundEndpoint ?? options.endpoint, { highWaterMark: options.highWaterMark });
+    this.boundEndpoint = this.publisher.endpoint;
+    const replayEndpoint = this.boundReplayEndpoint ?? options.replayEndpoint;
+    if (replayEndpoint !== undefined) {
       try {
         this.replay = await ReplayServer.bind(
-          options.replayEndpoint,
+          replayEndpoint,
           async (query, limit) => {
             const rows = await emissionsForBus(options.database.db, query, limit);
             return rows.map((row) => encodeEnvelope(row, options.envelope).bytes);
@@ -193,6 +200,7 @@ export class Bridge {
         await this.unbind();
         throw error;
       }
+      this.boundReplayEndpoint = this.replay.endpoint;
     }
     const replay = this.replay ? `, replay on ${this.replay.endpoint}` : '';
     this.log(`resultsbus: bridge "${this.name}": publishing fedmsgs on ${this.publisher.endpoint}${replay}`);

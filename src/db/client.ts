@@ -89,7 +89,13 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
       };
     },
     async session() {
-      const conn = await client.reserve();
+      // A client of its own with one connection, not `client.reserve()`: a
+      // reserved connection that the server closes (pg_terminate_backend, a
+      // restart) leaves postgres.js writing to a dead socket, which throws
+      // outside any promise. A client of its own fails the query and opens a
+      // new connection for the next one (which holds no lock: the caller sees
+      // that and knows its session ended).
+      const conn = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'resultsbus session' } });
       let released = false;
       return {
         async query<T>(text: string, params: Array<string | number | null> = []): Promise<T[]> {
@@ -98,10 +104,7 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
         async release() {
           if (released) return;
           released = true;
-          // A reserved connection goes back to the pool with its session
-          // state; closing it is what ends its advisory locks for sure.
-          await conn.unsafe('SELECT pg_advisory_unlock_all()').catch(() => {});
-          conn.release();
+          await conn.end({ timeout: 5 });
         },
       };
     },

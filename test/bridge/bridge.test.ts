@@ -3,13 +3,16 @@
  * ZeroMQ SUB socket as a fedmsg consumer, and the replay endpoint.
  */
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BRIDGE_LOCK_CLASS } from '../../src/bridge/cursor.ts';
 import { graphql } from '../../src/generated/index.ts';
 import type { Outcome } from '../../src/generated/graphql.ts';
 import { BusError } from '../../src/fedmsg/publisher.ts';
 import { requestReplay, ReplayError } from '../../src/fedmsg/replay.ts';
 import { loadTrustStore, validateEnvelope } from '../../src/fedmsg/validate.ts';
 import { BusListener, type BusMessage, stalledSubscriber } from '../helpers/bus.ts';
+import { engine } from '../helpers/database.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const PKI = fileURLToPath(new URL('../fixtures/fedmsg/pki/', import.meta.url));
@@ -260,6 +263,40 @@ describe('the bridge on an endpoint that is taken', () => {
       );
     } finally {
       squatter.close();
+    }
+  });
+});
+
+describe.runIf(engine === 'postgres')('the bridge when its lock connection is killed', () => {
+  it('steps down, takes the lock again, and goes on from its cursor', async () => {
+    const lines: string[] = [];
+    const server = await startServer({ env: { RESULTSBUS_BRIDGE: 'on', RESULTSBUS_BRIDGE_STANDBY_POLL_MS: '100', RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS: '500' }, log: (line) => lines.push(line) });
+    let bus: BusListener | undefined;
+    try {
+      const { endpoint } = bridgeOf(server);
+      bus = await BusListener.connect(endpoint);
+      for (let n = 0; n < 3; n++) await record(server, `lock-${n}-1.0-1.fc26`, 'PASSED');
+      await bus.waitFor(3);
+      const url = server.database.url ?? '';
+      const admin = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        const killed = await admin`
+          SELECT pg_terminate_backend(pid) AS done FROM pg_locks
+          WHERE locktype = 'advisory' AND classid = ${BRIDGE_LOCK_CLASS}::oid AND granted`;
+        expect(killed.map((r) => r['done'])).toEqual([true]);
+      } finally {
+        await admin.end({ timeout: 5 });
+      }
+      const deadline = Date.now() + 10_000;
+      while (!lines.some((l) => l.includes('lost its lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(lines.join('\n')).toContain('lost its lock (database connection gone); stepping down');
+      for (let n = 3; n < 6; n++) await record(server, `lock-${n}-1.0-1.fc26`, 'PASSED');
+      const got = await bus.waitUntil((m) => new Set(m.map((x) => x.envelope.seq_id)).size >= 6);
+      expect([...new Set(got.map((m) => m.envelope.seq_id))].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(server.app.bridge?.state).toBe('active');
+    } finally {
+      await bus?.close();
+      await server.close();
     }
   });
 });
