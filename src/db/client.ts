@@ -77,7 +77,8 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
   const db = drizzlePostgres(client, { schema, ...(logger ? { logger } : {}) });
   // After drizzlePostgres: it sets the client's json/jsonb serializers and
   // date parsers, which the pipelined statements share.
-  pipelines.set(db, postgresPipeline(client, logger));
+  const pipeline = postgresPipeline(url, client, poolSize, logger);
+  pipelines.set(db, pipeline);
   return {
     db,
     engine: 'postgres',
@@ -109,6 +110,7 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
       };
     },
     async close() {
+      await pipeline.close();
       await client.end({ timeout: 5 });
     },
   };
@@ -237,17 +239,80 @@ export function pipelineOf(executor: Executor): Pipeline | undefined {
   return pipelines.get(executor);
 }
 
-function postgresPipeline(client: postgres.Sql, logger: QueryLogger): Pipeline {
+/** A lane's connection was lost in the middle of a transaction (nothing of it was committed). */
+function connectionLost(): Error {
+  return Object.assign(new Error('the database connection was lost during the transaction; nothing of it was committed'), {
+    code: 'CONNECTION_CLOSED',
+  });
+}
+
+/**
+ * Pipelined transactions run on lanes: postgres.js clients of one connection
+ * each, taken by one transaction at a time. Not `client.reserve()`: when the
+ * server closes a reserved connection (a restart, pg_terminate_backend),
+ * postgres.js goes on writing to its dead socket and throws outside any
+ * promise, which ends the process. A lane's `onclose` tells us, synchronously,
+ * that its connection is gone; from then on the transaction sends nothing
+ * more (a later statement would run on a new connection, outside the
+ * transaction) and fails, and the lane reconnects for the next one.
+ */
+interface Lane {
+  sql: postgres.Sql;
+  /** How many times its connection has closed. */
+  closes: number;
+}
+
+function postgresPipeline(url: string, client: postgres.Sql, size: number, logger: QueryLogger): Pipeline & { close(): Promise<void> } {
   const dialect = new PgDialect();
   const prepare = (query: SQL): { text: string; params: postgres.ParameterOrJSON<never>[] } => {
     const { sql: text, params } = dialect.sqlToQuery(query);
     logger?.logQuery(text);
     return { text, params: params as postgres.ParameterOrJSON<never>[] };
   };
+  const lanes: Lane[] = [];
+  const free: Lane[] = [];
+  const waiting: Array<(lane: Lane) => void> = [];
+  const newLane = (): Lane => {
+    const lane: Lane = {
+      sql: postgres(url, {
+        max: 1,
+        onnotice: () => {},
+        connection: { application_name: 'resultsbus' },
+        onclose: () => {
+          lane.closes++;
+        },
+      }),
+      closes: 0,
+    };
+    // The same value conversions as the main client, drizzle's included.
+    Object.assign(lane.sql.options.parsers, client.options.parsers);
+    Object.assign(lane.sql.options.serializers, client.options.serializers);
+    lanes.push(lane);
+    return lane;
+  };
+  const acquire = (): Promise<Lane> | Lane => {
+    const lane = free.pop();
+    if (lane) return lane;
+    if (lanes.length < size) return newLane();
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = (lane: Lane): void => {
+    const next = waiting.shift();
+    if (next) next(lane);
+    else free.push(lane);
+  };
   return {
+    async close() {
+      await Promise.all(lanes.map((lane) => lane.sql.end({ timeout: 5 })));
+    },
     async transaction(body) {
-      const conn = await client.reserve();
-      // Whether a transaction may be open on `conn` and needs a ROLLBACK.
+      const lane = await acquire();
+      const generation = lane.closes;
+      const send = (text: string, params: postgres.ParameterOrJSON<never>[] = [], options?: { prepare: boolean }) => {
+        if (lane.closes !== generation) throw connectionLost();
+        return lane.sql.unsafe(text, params, options);
+      };
+      // Whether a transaction may be open on the lane and needs a ROLLBACK.
       let open = true;
       try {
         // Sent with the first statement: postgres.js writes the queries of
@@ -255,20 +320,20 @@ function postgresPipeline(client: postgres.Sql, logger: QueryLogger): Pipeline {
         // statements' texts are fixed and their values parameters, so one
         // generic plan per statement and connection serves every call; left
         // to itself the server keeps planning some of them afresh each time.
-        const began = conn.unsafe('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan').then(() => undefined);
+        const began = send('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan').then(() => undefined);
         began.catch(() => {});
         const tx: PipelinedTx = {
           async rows<T>(query: SQL): Promise<T[]> {
             const { text, params } = prepare(query);
-            const rows = await conn.unsafe(text, params, { prepare: true });
+            const rows = await send(text, params, { prepare: true });
             await began;
             return rows as unknown as T[];
           },
           async rowsAndCommit<T>(query: SQL): Promise<T[]> {
             await began;
             const { text, params } = prepare(query);
-            const statement = conn.unsafe(text, params, { prepare: true });
-            const commit = conn.unsafe('COMMIT');
+            const statement = send(text, params, { prepare: true });
+            const commit = send('COMMIT');
             const [rows, committed] = await Promise.allSettled([statement, commit]);
             // Either way the transaction is over: committed, or (a failed
             // statement turns COMMIT into ROLLBACK) rolled back.
@@ -281,8 +346,9 @@ function postgresPipeline(client: postgres.Sql, logger: QueryLogger): Pipeline {
         };
         return await body(tx);
       } finally {
-        if (open) await conn.unsafe('ROLLBACK').catch(() => {});
-        conn.release();
+        // A lost connection took its transaction with it: nothing to roll back.
+        if (open && lane.closes === generation) await send('ROLLBACK').catch(() => {});
+        release(lane);
       }
     },
   };
