@@ -10,6 +10,9 @@ Commands:
   record     record one result over HTTP (RESULTSBUS_URL, RESULTSBUS_TOKEN)
   token      create, list or revoke API tokens
   schema     print the GraphQL schema (SDL)
+  bridge     run the fedmsg bridge as a process of its own
+  tail       print the fedmsgs on a bus, filling gaps from replay
+  replay     ask a replay endpoint for past fedmsgs
 
 Run \`resultsbus <command> --help\` for a command's options.`;
 
@@ -19,6 +22,9 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   record: async () => ({ run: (await import('./record.ts')).record }),
   token: async () => ({ run: (await import('./token.ts')).token }),
   schema: async () => ({ run: (await import('./schema.ts')).schema }),
+  bridge: async () => ({ run: (await import('./bridge.ts')).bridge }),
+  tail: async () => ({ run: (await import('./tail.ts')).tail }),
+  replay: async () => ({ run: (await import('./replay.ts')).replay }),
 };
 
 async function main(argv: string[]): Promise<void> {

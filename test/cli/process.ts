@@ -270,3 +270,110 @@ export async function postGraphQL(
   const response = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   return (await response.json()) as GraphQLResponse;
 }
+
+/** A `resultsbus` command that keeps running (`tail`), read while it writes. */
+export interface Running {
+  readonly pid: number;
+  /** The complete stdout lines so far. */
+  lines(): string[];
+  stderr(): string;
+  /** Whether it has exited. */
+  exited(): boolean;
+  /**
+   * Resolves once `done()` holds, checked whenever it writes; rejects with its
+   * output when it exits first or `timeoutMs` pass. `what` names the wait.
+   */
+  waitUntil(done: () => boolean, what: string, timeoutMs?: number): Promise<void>;
+  /** Resolves with the stdout lines once there are `n` of them. */
+  waitForLines(n: number, timeoutMs?: number): Promise<string[]>;
+  /** Resolves once stderr matches `pattern` `times` times (e.g. a second "connected" after a reconnect). */
+  waitForStderr(pattern: RegExp, times?: number, timeoutMs?: number): Promise<void>;
+  /** Waits for it to exit by itself; kills it and fails after `timeoutMs`. */
+  exit(timeoutMs?: number): Promise<Exit>;
+  /** Sends `signal` and waits for the exit; kills it and fails after `timeoutMs`. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
+}
+
+/** Starts `resultsbus <args>` without waiting for its end; `killAll` ends it if the test does not. */
+export function startCli(args: string[], env: Record<string, string> = {}): Running {
+  const child = spawnCli(args, env);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`resultsbus ${args.join(' ')} has no pid`);
+  let stdout = '';
+  let stderr = '';
+  let ended: Exit | undefined;
+  const listeners = new Set<() => void>();
+  const notify = (): void => {
+    for (const listener of [...listeners]) listener();
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    notify();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    notify();
+  });
+  const closed = new Promise<Exit>((resolve) => {
+    child.once('close', (code, signal) => {
+      ended = { code, signal, stdout, stderr };
+      resolve(ended);
+      notify();
+    });
+  });
+  const lines = (): string[] => stdout.split('\n').slice(0, -1);
+  const describeOutput = (): string => `\nstdout: ${stdout}\nstderr: ${stderr}`;
+
+  const waitUntil = (done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (done()) finish();
+        else if (ended !== undefined) finish(new Error(`resultsbus ${args.join(' ')} exited (${ended.code ?? ended.signal}) before ${what}${describeOutput()}`));
+      };
+      const timer = setTimeout(() => finish(new Error(`resultsbus ${args.join(' ')}: no ${what} within ${timeoutMs} ms${describeOutput()}`)), timeoutMs);
+      const finish = (error?: Error): void => {
+        clearTimeout(timer);
+        listeners.delete(check);
+        if (error) reject(error);
+        else resolve();
+      };
+      listeners.add(check);
+      check();
+    });
+
+  const exit = async (timeoutMs = 30_000): Promise<Exit> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`resultsbus ${args.join(' ')} did not exit within ${timeoutMs} ms${describeOutput()}`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([closed, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    pid,
+    lines,
+    stderr: () => stderr,
+    exited: () => ended !== undefined,
+    waitUntil,
+    async waitForLines(n, timeoutMs) {
+      await waitUntil(() => lines().length >= n, `${n} lines on stdout`, timeoutMs);
+      return lines();
+    },
+    waitForStderr(pattern, times = 1, timeoutMs) {
+      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      return waitUntil(() => (stderr.match(global)?.length ?? 0) >= times, `${pattern} ${times}x on stderr`, timeoutMs);
+    },
+    exit,
+    stop(signal = 'SIGTERM', timeoutMs = 15_000) {
+      if (ended === undefined) child.kill(signal);
+      return exit(timeoutMs);
+    },
+  };
+}

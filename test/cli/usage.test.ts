@@ -20,7 +20,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const COMMANDS = ['serve', 'migrate', 'record', 'token', 'schema'] as const;
+const COMMANDS = ['serve', 'migrate', 'record', 'token', 'schema', 'bridge', 'tail', 'replay'] as const;
 
 describe('resultsbus --help', () => {
   it.each(COMMANDS)('%s --help prints its usage and exits 0', async (command) => {
