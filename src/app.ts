@@ -10,7 +10,7 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './auth/tokens.ts';
-import { Bridge } from './bridge/bridge.ts';
+import { Bridge, bridgeSettings } from './bridge/bridge.ts';
 import { bridgeStatus } from './bridge/cursor.ts';
 import { schemaSource } from './bridge/source.ts';
 import type { EnvelopeOptions } from './fedmsg/envelope.ts';
@@ -173,15 +173,9 @@ export class App {
     const { config, database } = this.options;
     const schema = this.yoga.getEnveloped({}).schema;
     return Bridge.start({
+      ...bridgeSettings(config),
       database,
       source: schemaSource(schema, () => createContext(this.services, null)),
-      name: config.bridgeName,
-      endpoint: config.fedmsgEndpoint,
-      replayEndpoint: config.fedmsgReplayEndpoint,
-      highWaterMark: config.fedmsgHighWaterMark,
-      replayMax: config.fedmsgReplayMax,
-      standbyPollMs: config.bridgeStandbyPollMs,
-      postInitSleepMs: config.fedmsgPostInitSleepMs,
       envelope: this.envelope,
       log: this.options.log,
     });

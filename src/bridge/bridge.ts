@@ -13,6 +13,7 @@
  *   the row and the settings).
  * - Nothing here waits for a subscriber: PUB drops past its high-water mark.
  */
+import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { emissionsForBus } from '../emissions/queries.ts';
 import { encodeEnvelope, type EnvelopeOptions } from '../fedmsg/envelope.ts';
@@ -57,6 +58,21 @@ export interface BridgeOptions {
 }
 
 export type BridgeState = 'starting' | 'standby' | 'active' | 'stopped';
+
+/** The bridge options that come straight from the configuration. */
+export function bridgeSettings(
+  config: Config,
+): Pick<BridgeOptions, 'name' | 'endpoint' | 'replayEndpoint' | 'highWaterMark' | 'replayMax' | 'standbyPollMs' | 'postInitSleepMs'> {
+  return {
+    name: config.bridgeName,
+    endpoint: config.fedmsgEndpoint,
+    replayEndpoint: config.fedmsgReplayEndpoint,
+    highWaterMark: config.fedmsgHighWaterMark,
+    replayMax: config.fedmsgReplayMax,
+    standbyPollMs: config.bridgeStandbyPollMs,
+    postInitSleepMs: config.fedmsgPostInitSleepMs,
+  };
+}
 
 export class Bridge {
   readonly name: string;
@@ -222,6 +238,8 @@ export class Bridge {
     const pollMs = this.options.standbyPollMs ?? 1000;
     const follow = new AbortController();
     const stopFollowing = (): void => follow.abort();
+    // A stop that came first (during the post-init pause) fires no event.
+    if (this.controller.signal.aborted) return;
     this.controller.signal.addEventListener('abort', stopFollowing);
     const watchdog = (async () => {
       while (!follow.signal.aborted) {

@@ -1,12 +1,13 @@
 /** `resultsbus bridge --api ws://...`: the fedmsg bridge as a process of its own. */
 import { envelopeOptions } from '../app.ts';
-import { Bridge } from '../bridge/bridge.ts';
+import { Bridge, bridgeSettings } from '../bridge/bridge.ts';
 import { remoteSource } from '../bridge/source.ts';
 import { loadConfig } from '../config.ts';
 import { BusError } from '../fedmsg/publisher.ts';
 import { SigningError } from '../fedmsg/signing.ts';
 import { CliError, parse } from './args.ts';
 import { openMigrated } from './database.ts';
+import { stopOnSignals } from './signals.ts';
 
 export const usage = `Usage: resultsbus bridge --api ws://HOST:PORT/graphql [--name NAME]
 
@@ -57,15 +58,9 @@ export async function bridge(argv: string[]): Promise<void> {
   let running: Bridge;
   try {
     running = await Bridge.start({
+      ...bridgeSettings(config),
       database,
       source: remoteSource({ url: api, token: process.env['RESULTSBUS_TOKEN'] || undefined }),
-      name: config.bridgeName,
-      endpoint: config.fedmsgEndpoint,
-      replayEndpoint: config.fedmsgReplayEndpoint,
-      highWaterMark: config.fedmsgHighWaterMark,
-      replayMax: config.fedmsgReplayMax,
-      standbyPollMs: config.bridgeStandbyPollMs,
-      postInitSleepMs: config.fedmsgPostInitSleepMs,
       envelope,
     });
   } catch (error) {
@@ -73,22 +68,8 @@ export async function bridge(argv: string[]): Promise<void> {
     throw error instanceof BusError ? new CliError(error.message, 1) : error;
   }
   console.log(`resultsbus: bridge "${config.bridgeName}" following ${api}`);
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`resultsbus: ${signal}, stopping the bridge`);
-    running
-      .stop()
-      .then(() => database.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          console.error('resultsbus: error while stopping', error);
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals('the bridge', async () => {
+    await running.stop();
+    await database.close();
+  });
 }

@@ -8,6 +8,7 @@ import { BusError } from '../fedmsg/publisher.ts';
 import { SigningError } from '../fedmsg/signing.ts';
 import { CliError, parse } from './args.ts';
 import { openMigrated } from './database.ts';
+import { stopOnSignals } from './signals.ts';
 
 export const usage = `Usage: resultsbus serve
 
@@ -60,22 +61,8 @@ export async function serve(argv: string[]): Promise<void> {
   }
   const where = database.engine === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
   console.log(`resultsbus: serving ${url}/graphql (GraphiQL in a browser, graphql-ws on the same path) on ${where}`);
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`resultsbus: ${signal}, stopping`);
-    app
-      .stop()
-      .then(() => database.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          console.error('resultsbus: error while stopping', error);
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignals('', async () => {
+    await app.stop();
+    await database.close();
+  });
 }

@@ -64,7 +64,8 @@ describe('resultsbus serve', () => {
 
     const ready = await fetch(`${first.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.text()).toBe('ready\n');
+    // The built-in bridge reports too (it may still be in its post-init pause: lag 1).
+    expect(await ready.text()).toMatch(/^ready\nbridge default: active, cursor [01], latest seq 1, lag [01]\n$/);
 
     const page = await fetch(`${first.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);

@@ -300,3 +300,14 @@ describe.runIf(engine === 'postgres')('the bridge when its lock connection is ki
     }
   });
 });
+
+describe('a bridge stopped during its post-init pause', () => {
+  it('stops instead of going on to publish', async () => {
+    const server = await startServer({ env: { RESULTSBUS_BRIDGE: 'on', RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS: '60000' } });
+    expect(server.app.bridge?.state).toBe('active');
+    const bridge = server.app.bridge;
+    // Without the fix, this never resolved (the test timed out).
+    await server.close();
+    expect(bridge?.state).toBe('stopped');
+  });
+});

@@ -172,7 +172,7 @@ export async function serve(env: Record<string, string>, options: ServeOptions =
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           child.kill('SIGKILL');
-          reject(new Error(`resultsbus serve did not stop within ${stopTimeoutMs} ms after ${signal}`));
+          reject(new Error(`resultsbus serve did not stop within ${stopTimeoutMs} ms after ${signal}\nstdout: ${stdout}\nstderr: ${stderr}`));
         }, stopTimeoutMs);
       });
       try {

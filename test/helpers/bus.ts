@@ -24,6 +24,24 @@ export interface BusMessage {
   };
 }
 
+/**
+ * Connects and subscribes; resolves once connected, plus a moment for the
+ * subscription to reach the publisher (PUB drops what it sends before).
+ */
+async function subscribe(socket: Subscriber, endpoint: string, topic: string): Promise<void> {
+  const connected = new Promise<void>((resolve) => {
+    const onConnect = (): void => {
+      socket.events.off('connect', onConnect);
+      resolve();
+    };
+    socket.events.on('connect', onConnect);
+  });
+  socket.connect(endpoint);
+  socket.subscribe(topic);
+  await connected;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
 export class BusListener {
   readonly messages: BusMessage[] = [];
   private waiters: Array<() => void> = [];
@@ -33,23 +51,10 @@ export class BusListener {
     this.done = this.receive();
   }
 
-  /**
-   * Connects to `endpoint` and resolves once connected, plus a moment for the
-   * subscription to reach the publisher (PUB drops what it sends before).
-   */
+  /** Connects to `endpoint`; see `subscribe`. */
   static async connect(endpoint: string, options: { topic?: string; receiveHighWaterMark?: number } = {}): Promise<BusListener> {
     const socket = new Subscriber({ linger: 0, receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000 });
-    const connected = new Promise<void>((resolve) => {
-      const onConnect = (): void => {
-        socket.events.off('connect', onConnect);
-        resolve();
-      };
-      socket.events.on('connect', onConnect);
-    });
-    socket.connect(endpoint);
-    socket.subscribe(options.topic ?? '');
-    await connected;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await subscribe(socket, endpoint, options.topic ?? '');
     return new BusListener(socket);
   }
 
@@ -107,17 +112,7 @@ export async function stalledSubscriber(
 ): Promise<{ drain(): Promise<number>; close(): void }> {
   // The receive timeout ends `drain` once nothing more arrives.
   const socket = new Subscriber({ linger: 0, receiveHighWaterMark, receiveBufferSize: 4096, receiveTimeout: 500 });
-  const connected = new Promise<void>((resolve) => {
-    const onConnect = (): void => {
-      socket.events.off('connect', onConnect);
-      resolve();
-    };
-    socket.events.on('connect', onConnect);
-  });
-  socket.connect(endpoint);
-  socket.subscribe('');
-  await connected;
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await subscribe(socket, endpoint, '');
   return {
     /** Reads what reached it (its queue and its buffer) and returns how many messages that was. */
     async drain() {
