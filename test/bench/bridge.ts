@@ -108,8 +108,17 @@ export interface BridgeLatencyResult {
   serverCpu: number;
 }
 
-/** Commit of a state-changing result to the frame at a SUB socket, paced at `rate`, signing on. */
-export async function bridgeLatency(baseUrl: string, options: { rate: number; durationMs: number; warmupMs: number; nodeArgs: string[] }): Promise<BridgeLatencyResult> {
+/**
+ * Commit of a state-changing result to the frame at a SUB socket, at `rate`
+ * emissions a second, signing on. With `batch` > 1 the results go in
+ * recordResults calls of that many (rate / batch calls a second), which
+ * spares the server most of the per-request cost of recording, so that the
+ * bridge is measured rather than an HTTP server at its limit.
+ */
+export async function bridgeLatency(
+  baseUrl: string,
+  options: { rate: number; batch: number; durationMs: number; warmupMs: number; nodeArgs: string[] },
+): Promise<BridgeLatencyResult> {
   const db = await createBenchDatabase(baseUrl);
   let server: ServerChild | undefined;
   let consumer: Consumer | undefined;
@@ -120,16 +129,25 @@ export async function bridgeLatency(baseUrl: string, options: { rate: number; du
     const api = new Api(server.url, server.token, transportFromEnv());
     // Every result on a known key flips, so every result is an emission.
     const work = new Workload({ testcases: 50, builds: 2000, flip: 1 });
-    const send = async (): Promise<number | undefined> => (await api.recordOne(work.input(work.randomKey()))).recordResult.emission?.seq;
-    await pacedLoop({ rate: options.rate, durationMs: options.warmupMs, send: async () => void (await send()) });
+    const send = async (): Promise<number[]> => {
+      if (options.batch === 1) {
+        const seq = (await api.recordOne(work.input(work.randomKey()))).recordResult.emission?.seq;
+        return seq === undefined ? [] : [seq];
+      }
+      const inputs = Array.from({ length: options.batch }, () => work.input(work.randomKey()));
+      return (await api.recordMany(inputs)).recordResults.emissions.map((e) => e.seq);
+    };
+    const calls = options.rate / options.batch;
+    await pacedLoop({ rate: calls, durationMs: options.warmupMs, send: async () => void (await send()) });
     const ackAt = new Map<number, number>();
     const cpu0 = processCpu(server.pid);
     const load = await pacedLoop({
-      rate: options.rate,
+      rate: calls,
       durationMs: options.durationMs,
       send: async () => {
-        const seq = await send();
-        if (seq !== undefined) ackAt.set(seq, performance.now());
+        const seqs = await send();
+        const now = performance.now();
+        for (const seq of seqs) ackAt.set(seq, now);
       },
     });
     const serverCpu = processCpu(server.pid) - cpu0;

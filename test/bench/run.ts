@@ -383,15 +383,22 @@ async function main(): Promise<void> {
     const results: string[] = [];
     if (['1', '2', '3', '4'].some((p) => chosen.has(p))) await recordingPhases(open, chosen, sc, results);
     if (chosen.has('5')) {
-      console.log(`\n[5] the bridge: recordResult paced at ${TARGETS.pacedRate}/s, every result a state change, signing on; mutation answered -> frame at a ZeroMQ SUB socket`);
-      const r = await bridgeLatency(baseUrl, { rate: TARGETS.pacedRate, durationMs: sc.busMs, warmupMs: sc.warmupMs, nodeArgs });
-      const achieved = r.load.results / r.load.seconds;
-      note(`load: ${rate(achieved)} results/s ${loadLine(r.load)}`);
-      note(`emissions: ${r.emissions}, missing at the SUB socket: ${r.missing}; server cpu ${((100 * r.serverCpu) / r.load.seconds).toFixed(0)}% of one core`);
-      const ok = r.latency.count > 0 && r.latency.percentile(99) <= TARGETS.busP99 && r.missing === 0 && achieved >= TARGETS.pacedRate * 0.95;
-      results.push(
-        `commit-to-ZeroMQ-SUB, signed, ${rate(achieved)} emissions/s, ${r.latency.count} messages: p99 ${ms(r.latency.percentile(99))} (target <= ${TARGETS.busP99} ms) ${verdict(ok)}  p50 ${ms(r.latency.percentile(50))} max ${ms(r.latency.max)}${r.missing ? `  ${r.missing} MISSING` : ''}`,
-      );
+      // Twice: results one per recordResult (where the HTTP server's cost of
+      // recording competes with the bridge for the one core), and in
+      // recordResults of 10 (the same 500 emissions/s, with the bridge doing
+      // the same work per emission). The target is judged on each.
+      for (const batch of [1, 10]) {
+        const how = batch === 1 ? 'recordResult' : `recordResults of ${batch}`;
+        console.log(`\n[5] the bridge: ${TARGETS.pacedRate} emissions/s via ${how}, every result a state change, signing on; mutation answered -> frame at a ZeroMQ SUB socket`);
+        const r = await bridgeLatency(baseUrl, { rate: TARGETS.pacedRate, batch, durationMs: sc.busMs, warmupMs: sc.warmupMs, nodeArgs });
+        const achieved = r.emissions / r.load.seconds;
+        note(`load: ${rate(achieved)} emissions/s, ${loadLine(r.load)}${r.load.skipped ? `, ${r.load.skipped} skipped (too many in flight)` : ''}`);
+        note(`emissions: ${r.emissions}, missing at the SUB socket: ${r.missing}; server cpu ${((100 * r.serverCpu) / r.load.seconds).toFixed(0)}% of one core`);
+        const ok = r.latency.count > 0 && r.latency.percentile(99) <= TARGETS.busP99 && r.missing === 0 && achieved >= TARGETS.pacedRate * 0.95;
+        results.push(
+          `commit-to-ZeroMQ-SUB, signed, via ${how}, ${rate(achieved)} emissions/s, ${r.latency.count} messages: p99 ${ms(r.latency.percentile(99))} (target <= ${TARGETS.busP99} ms at ${TARGETS.pacedRate}/s) ${verdict(ok)}  p50 ${ms(r.latency.percentile(50))} max ${ms(r.latency.max)}${r.missing ? `  ${r.missing} MISSING` : ''}`,
+        );
+      }
     }
     if (chosen.has('6')) {
       console.log(`\n[6] the bridge's throughput: ${count(sc.bridgeEmissions)} stored emissions, published from cursor 0 by a new bridge, unsigned then signed`);
