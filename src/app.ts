@@ -69,6 +69,7 @@ export class App {
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
   private bridgeValue: Bridge | undefined;
+  private stopRequested = false;
 
   private constructor(
     readonly options: AppOptions,
@@ -164,7 +165,12 @@ export class App {
     this.server = server;
     this.wsServer = wsServer;
     this.disposeWs = () => disposable.dispose();
-    if (this.options.config.bridge) this.bridgeValue = await this.startBridge();
+    if (this.options.config.bridge) {
+      const bridge = await this.startBridge();
+      // stop() may have come while the bridge was starting.
+      if (this.stopRequested) await bridge.stop();
+      else this.bridgeValue = bridge;
+    }
     return this.url;
   }
 
@@ -214,6 +220,7 @@ export class App {
 
   /** Stops listening, ends subscriptions and open sockets, and stops the notification feed. */
   async stop(): Promise<void> {
+    this.stopRequested = true;
     await this.bridgeValue?.stop();
     this.bridgeValue = undefined;
     const server = this.server;

@@ -213,7 +213,7 @@ function fedmsgConfig(env: Env): FedmsgConfig {
       replay.trim().toLowerCase() === 'off' ? undefined : endpoint(env, 'RESULTSBUS_FEDMSG_REPLAY_ENDPOINT', 'tcp://127.0.0.1:9941'),
     fedmsgHighWaterMark: int(env, 'RESULTSBUS_FEDMSG_HWM', 10000, 1, 10000000),
     fedmsgPostInitSleepMs: int(env, 'RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS', 500, 0, 60000),
-    fedmsgReplayMax: int(env, 'RESULTSBUS_FEDMSG_REPLAY_MAX', 1000, 1, 100000),
+    fedmsgReplayMax: int(env, 'RESULTSBUS_FEDMSG_REPLAY_MAX', 1000, 1, 10000),
     fedmsgUsername: username === '' ? osUser() : username,
     fedmsgSign: sign,
     fedmsgCert: cert === '' ? undefined : cert,

@@ -162,7 +162,14 @@ export class Bridge {
           this.log(`resultsbus: bridge "${this.name}": another bridge of this name is publishing; waiting as a standby`);
           this.settle();
         },
-        onError: (error) => this.log(`resultsbus: bridge "${this.name}": cannot reach the database (${describe(error)}); retrying`),
+        onError: (error) => {
+          this.log(`resultsbus: bridge "${this.name}": cannot reach the database (${describe(error)}); retrying`);
+          // The caller is not kept waiting: the bridge goes on trying.
+          if (!this.started) {
+            this.stateValue = 'standby';
+            this.settle();
+          }
+        },
       });
       if (lock === undefined) break;
       let failed = false;
@@ -205,7 +212,14 @@ export class Bridge {
           replayEndpoint,
           async (query, limit) => {
             const rows = await emissionsForBus(options.database.db, query, limit);
-            return rows.map((row) => encodeEnvelope(row, options.envelope).bytes);
+            const frames: Buffer[] = [];
+            for (const row of rows) {
+              frames.push(encodeEnvelope(row, options.envelope).bytes);
+              // Signing a long reply in one go would stall this process's
+              // event loop (the API, the bridge, its lock watchdog).
+              if (frames.length % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+            }
+            return frames;
           },
           {
             maxMessages: options.replayMax,
@@ -257,11 +271,21 @@ export class Bridge {
         try {
           for await (const emission of source(this.sentSeq, follow.signal)) {
             if (follow.signal.aborted) break;
-            // The stream is gap-free and in order; anything at or below the
-            // cursor was already sent (a resubscription's overlap).
+            // Anything at or below the cursor was already sent (a
+            // resubscription's overlap).
             if (emission.seq <= this.sentSeq) continue;
-            const { topic, bytes } = encodeEnvelope(emission, this.options.envelope);
-            await this.publisher?.send(topic, bytes);
+            // The stream is gap-free; a gap means a broken source, and the
+            // cursor must not pass what was never sent.
+            if (emission.seq !== this.sentSeq + 1) {
+              throw new Error(`the stream skipped from seq ${this.sentSeq} to ${emission.seq}`);
+            }
+            let frames: { topic: string; bytes: Buffer };
+            try {
+              frames = encodeEnvelope(emission, this.options.envelope);
+              await this.publisher?.send(frames.topic, frames.bytes);
+            } catch (error) {
+              throw new PublishError(`cannot publish seq ${emission.seq}: ${describe(error)}`, { cause: error });
+            }
             this.sentSeq = emission.seq;
             this.lastSentAt = new Date();
             this.scheduleFlush();
@@ -270,7 +294,9 @@ export class Bridge {
         } catch (error) {
           if (follow.signal.aborted) break;
           this.log(
-            `resultsbus: bridge "${this.name}": lost the emission stream (${describe(error)}); resuming after seq ${this.sentSeq}`,
+            error instanceof PublishError
+              ? `resultsbus: bridge "${this.name}": ${error.message}; trying again after seq ${this.sentSeq}`
+              : `resultsbus: bridge "${this.name}": lost the emission stream (${describe(error)}); resuming after seq ${this.sentSeq}`,
           );
           await sleep(this.options.retryMs ?? 1000, follow.signal);
         }
@@ -324,6 +350,11 @@ export class Bridge {
     if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     this.stateValue = 'stopped';
   }
+}
+
+/** Building, signing or sending a message failed (not the stream). */
+class PublishError extends Error {
+  override name = 'PublishError';
 }
 
 function describe(error: unknown): string {

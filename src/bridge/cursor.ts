@@ -56,8 +56,10 @@ export async function bridgeStatus(db: Executor, name: string): Promise<BridgeSt
     committedSeq(db),
     queryRows<{ held: number | string }>(
       db,
+      // pg_locks covers the whole cluster; advisory locks are per database.
       sql`SELECT count(*) AS held FROM pg_locks
           WHERE locktype = 'advisory' AND granted AND objsubid = 2
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND classid = ${BRIDGE_LOCK_CLASS}::oid AND objid = hashtext(${name})::oid`,
     ),
   ]);

@@ -79,7 +79,7 @@ export function schemaSource(schema: GraphQLSchema, context: () => unknown): Emi
       throw errorsOf(stream.errors) ?? new Error('the emissions subscription did not start');
     }
     const iterator = stream[Symbol.asyncIterator]();
-    const stop = (): void => void iterator.return?.();
+    const stop = (): void => void iterator.return?.()?.catch(() => {});
     signal.addEventListener('abort', stop);
     try {
       for (;;) {
@@ -101,6 +101,8 @@ export interface RemoteSourceOptions {
   url: string;
   /** Sent as the `authorization` connection parameter. @default undefined (reads are public) */
   token?: string | undefined;
+  /** Ping interval, and how long a pong may take before the connection counts as lost, in ms. @default 10000 */
+  keepAliveMs?: number;
 }
 
 /**
@@ -109,15 +111,35 @@ export interface RemoteSourceOptions {
  */
 export function remoteSource(options: RemoteSourceOptions): EmissionSource {
   return async function* (after, signal) {
+    // A server that vanishes without closing TCP would leave the bridge
+    // waiting forever, lock held: ping it, and close when no pong comes.
+    let socket: WebSocket | undefined;
+    let pongTimer: NodeJS.Timeout | undefined;
     const client: Client = createClient({
       url: options.url,
       webSocketImpl: WebSocket,
       retryAttempts: 0,
       lazy: true,
+      keepAlive: options.keepAliveMs ?? 10_000,
+      on: {
+        connected: (s) => {
+          socket = s as WebSocket;
+        },
+        ping: (received) => {
+          if (received) return;
+          pongTimer = setTimeout(() => {
+            if (socket?.readyState === WebSocket.OPEN) socket.close(4408, 'no pong');
+          }, options.keepAliveMs ?? 10_000);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
+        closed: () => clearTimeout(pongTimer),
+      },
       connectionParams: options.token === undefined ? undefined : { authorization: `Bearer ${options.token}` },
     });
     const iterator = client.iterate({ query: BRIDGE_QUERY, variables: { after } });
-    const stop = (): void => void iterator.return?.();
+    const stop = (): void => void iterator.return?.()?.catch(() => {});
     signal.addEventListener('abort', stop);
     try {
       for (;;) {

@@ -96,7 +96,14 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
       // outside any promise. A client of its own fails the query and opens a
       // new connection for the next one (which holds no lock: the caller sees
       // that and knows its session ended).
-      const conn = postgres(url, { max: 1, onnotice: () => {}, connection: { application_name: 'resultsbus session' } });
+      // No lifetime either: closing the connection would end the session's locks.
+      const conn = postgres(url, {
+        max: 1,
+        onnotice: () => {},
+        connection: { application_name: 'resultsbus session' },
+        max_lifetime: 0, // 0: none
+        idle_timeout: 0,
+      });
       let released = false;
       return {
         async query<T>(text: string, params: Array<string | number | null> = []): Promise<T[]> {
@@ -278,6 +285,12 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
         max: 1,
         onnotice: () => {},
         connection: { application_name: 'resultsbus' },
+        // postgres.js closes a connection when its lifetime (30-60 minutes
+        // by default) is up, even between two statements of a transaction,
+        // and runs the next one on a new connection, outside it. A lane's
+        // connection lives until the server closes it.
+        max_lifetime: 0, // 0: none
+        idle_timeout: 0,
         onclose: () => {
           lane.closes++;
         },

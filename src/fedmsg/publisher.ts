@@ -34,7 +34,9 @@ export class BusPublisher {
 
   /** Binds `endpoint` (`tcp://host:*` picks a free port; see `endpoint`). */
   static async bind(endpoint: string, options: BusPublisherOptions = {}): Promise<BusPublisher> {
-    const socket = new Publisher({ sendHighWaterMark: options.highWaterMark ?? 10000, linger: 0 });
+    // A second of linger: what is queued when the bridge stops (the cursor
+    // counts it as sent) still goes out to subscribers that keep up.
+    const socket = new Publisher({ sendHighWaterMark: options.highWaterMark ?? 10000, linger: 1000 });
     try {
       await socket.bind(endpoint);
     } catch (error) {

@@ -59,9 +59,12 @@ function msgIdOf(key: string, value: unknown): string {
   return value;
 }
 
+/** 9999-12-31T23:59:59Z: what a timestamp can be. */
+const LATEST_TIME = 253402300799;
+
 function timeOf(key: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ReplayQueryError(`${key} must hold epoch seconds, got ${show(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > LATEST_TIME) {
+    throw new ReplayQueryError(`${key} must hold epoch seconds from 0 to ${LATEST_TIME}, got ${show(value)}`);
   }
   return value;
 }
@@ -172,7 +175,15 @@ export class ReplayServer {
             reply = [errorFrame('the replay store cannot answer right now; try again')];
           }
         }
-        await this.socket.send(reply);
+        try {
+          await this.socket.send(reply);
+        } catch (error) {
+          if (this.socket.closed) return;
+          // A REP socket that could not answer cannot take the next request
+          // either; say so rather than go quiet.
+          onError?.(error);
+          return;
+        }
       }
     } catch (error) {
       // Closing the socket ends the loop with an error; nothing to report.

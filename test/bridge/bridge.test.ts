@@ -180,6 +180,7 @@ describe('the bridge, signed, end to end', () => {
     expect(await refused({ seq_id_range: [1] })).toMatch(/a list of two seq_ids/);
     expect(await refused({ msg_ids: 'x' })).toMatch(/msg_ids must be a list/);
     expect(await refused({ time: ['yesterday', 'today'] })).toMatch(/time must hold epoch seconds/);
+    expect(await refused({ time: [0, 1e13] })).toBe('time must hold epoch seconds from 0 to 253402300799, got 10000000000000');
     expect(await refused({ seq_id: 1000 })).toBe('no message matches the query');
   });
 
@@ -282,7 +283,8 @@ describe.runIf(engine === 'postgres')('the bridge when its lock connection is ki
       try {
         const killed = await admin`
           SELECT pg_terminate_backend(pid) AS done FROM pg_locks
-          WHERE locktype = 'advisory' AND classid = ${BRIDGE_LOCK_CLASS}::oid AND granted`;
+          WHERE locktype = 'advisory' AND classid = ${BRIDGE_LOCK_CLASS}::oid AND granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
         expect(killed.map((r) => r['done'])).toEqual([true]);
       } finally {
         await admin.end({ timeout: 5 });
