@@ -10,11 +10,10 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './auth/tokens.ts';
-import { Bridge, bridgeSettings } from './bridge/bridge.ts';
+import { Bridge, bridgeSettings, envelopeOptions } from './bridge/bridge.ts';
 import { bridgeStatus } from './bridge/cursor.ts';
 import { schemaSource } from './bridge/source.ts';
 import type { EnvelopeOptions } from './fedmsg/envelope.ts';
-import { loadSigner } from './fedmsg/signing.ts';
 import { allOutcomes, type Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { LiveFeed } from './emissions/stream.ts';
@@ -33,13 +32,6 @@ export interface AppOptions {
   envelope?: EnvelopeOptions;
 }
 
-/** The envelope settings of the configuration; reads the signing key and certificate when signing. */
-export async function envelopeOptions(config: Config): Promise<EnvelopeOptions> {
-  if (!config.fedmsgSign) return { username: config.fedmsgUsername };
-  // loadConfig has made sure both are set when signing is on.
-  const signer = await loadSigner(config.fedmsgCert ?? '', config.fedmsgKey ?? '');
-  return { username: config.fedmsgUsername, signer };
-}
 
 type Runner = (args: ExecutionArgs) => unknown;
 interface EnvelopedRoot {

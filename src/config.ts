@@ -136,7 +136,8 @@ function osUser(): string {
   }
 }
 
-const BRIDGE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** What a bridge name may be (RESULTSBUS_BRIDGE_NAME, `bridgeStatus(name:)`). */
+export const BRIDGE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function loadConfig(env: Env = process.env): Config {
   const extra = str(env, 'RESULTSBUS_EXTRA_OUTCOMES', '')

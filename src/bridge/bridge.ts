@@ -19,6 +19,7 @@ import { emissionsForBus } from '../emissions/queries.ts';
 import { encodeEnvelope, type EnvelopeOptions } from '../fedmsg/envelope.ts';
 import { BusPublisher } from '../fedmsg/publisher.ts';
 import { ReplayServer } from '../fedmsg/replay.ts';
+import { loadSigner } from '../fedmsg/signing.ts';
 import { advanceCursor, readCursor } from './cursor.ts';
 import { BridgeLock, sleep } from './lock.ts';
 import type { EmissionSource } from './source.ts';
@@ -59,6 +60,14 @@ export interface BridgeOptions {
 
 export type BridgeState = 'starting' | 'standby' | 'active' | 'stopped';
 
+/** The envelope settings of the configuration; reads the signing key and certificate when signing. */
+export async function envelopeOptions(config: Config): Promise<EnvelopeOptions> {
+  if (!config.fedmsgSign) return { username: config.fedmsgUsername };
+  // loadConfig has made sure both are set when signing is on.
+  const signer = await loadSigner(config.fedmsgCert ?? '', config.fedmsgKey ?? '');
+  return { username: config.fedmsgUsername, signer };
+}
+
 /** The bridge options that come straight from the configuration. */
 export function bridgeSettings(
   config: Config,
@@ -85,7 +94,6 @@ export class Bridge {
   private flushedSeq = 0;
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  private lastSentAt: Date | null = null;
   private boundEndpoint: string | undefined;
   private boundReplayEndpoint: string | undefined;
   private readonly running: Promise<void>;
@@ -138,15 +146,6 @@ export class Bridge {
   /** The bound replay endpoint while active. */
   get replayEndpoint(): string | undefined {
     return this.replay?.endpoint;
-  }
-
-  /** The last seq this process sent (0 before any). */
-  get publishedSeq(): number {
-    return this.sentSeq;
-  }
-
-  get lastPublishedAt(): Date | null {
-    return this.lastSentAt;
   }
 
   private async run(): Promise<void> {
@@ -287,7 +286,6 @@ export class Bridge {
               throw new PublishError(`cannot publish seq ${emission.seq}: ${describe(error)}`, { cause: error });
             }
             this.sentSeq = emission.seq;
-            this.lastSentAt = new Date();
             this.scheduleFlush();
           }
           if (!follow.signal.aborted) throw new Error('the emission stream ended');

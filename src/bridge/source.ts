@@ -9,23 +9,15 @@ import { type GraphQLSchema, print, subscribe } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { JsonValue } from '../fedmsg/canonical.ts';
+import type { EmissionForBus } from '../fedmsg/envelope.ts';
 import { graphql } from '../generated/index.ts';
-
-/** What the bus needs of an emission: its envelope is a function of these. */
-export interface BusEmission {
-  seq: number;
-  msgId: string;
-  topic: string;
-  timestamp: number;
-  body: JsonValue;
-}
 
 /**
  * Emissions with a seq above `after`, in seq order, without end: stored ones
  * first, then live ones. Ends (or throws) only when the source is lost;
  * aborting `signal` ends it at once.
  */
-export type EmissionSource = (after: number, signal: AbortSignal) => AsyncIterable<BusEmission>;
+export type EmissionSource = (after: number, signal: AbortSignal) => AsyncIterable<EmissionForBus>;
 
 export const BridgeEmissionsDocument = graphql(`
   subscription BridgeEmissions($after: Int!) {
@@ -42,8 +34,8 @@ export const BridgeEmissionsDocument = graphql(`
 const BRIDGE_QUERY = print(BridgeEmissionsDocument);
 
 /** The subscription's payload, checked: a server of another version must fail loudly, not publish junk. */
-function toBusEmission(value: unknown): BusEmission {
-  const data = (value as { emissions?: unknown } | null | undefined)?.emissions as Partial<Record<keyof BusEmission, unknown>> | undefined;
+function toBusEmission(value: unknown): EmissionForBus {
+  const data = (value as { emissions?: unknown } | null | undefined)?.emissions as Partial<Record<keyof EmissionForBus, unknown>> | undefined;
   if (
     data === undefined ||
     data === null ||

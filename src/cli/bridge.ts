@@ -1,6 +1,5 @@
 /** `resultsbus bridge --api ws://...`: the fedmsg bridge as a process of its own. */
-import { envelopeOptions } from '../app.ts';
-import { Bridge, bridgeSettings } from '../bridge/bridge.ts';
+import { Bridge, bridgeSettings, envelopeOptions } from '../bridge/bridge.ts';
 import { remoteSource } from '../bridge/source.ts';
 import { loadConfig } from '../config.ts';
 import { BusError } from '../fedmsg/publisher.ts';

@@ -1,5 +1,6 @@
 /** `resultsbus serve`: migrate, make a first token if there is none, and serve until SIGTERM. */
-import { App, envelopeOptions, ListenError } from '../app.ts';
+import { App, ListenError } from '../app.ts';
+import { envelopeOptions } from '../bridge/bridge.ts';
 import type { EnvelopeOptions } from '../fedmsg/envelope.ts';
 import { createToken, tokenCount } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';

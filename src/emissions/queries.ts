@@ -1,7 +1,9 @@
 /** Reads of emissions, for the API and for the emission stream. */
 import { and, arrayContains, asc, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/client.ts';
-import { type EmissionRow, emissions, emissionSequence, items, results, testcases } from '../db/schema.ts';
+import { emissions, emissionSequence, items, results, testcases } from '../db/schema.ts';
+import type { EmissionForBus } from '../fedmsg/envelope.ts';
+import type { ReplayQuery } from '../fedmsg/replay.ts';
 import { type CommonFilter, commonConditions } from '../results/queries.ts';
 import { archOut, type EmissionView } from '../results/views.ts';
 
@@ -91,25 +93,8 @@ export async function committedSeq(executor: Executor): Promise<number> {
   return Number(rows[0]?.last_seq ?? 0);
 }
 
-/** What the fedmsg envelope of an emission is built from. */
-export interface EmissionForBusRow {
-  seq: number;
-  msgId: string;
-  topic: string;
-  timestamp: number;
-  body: EmissionRow['body'];
-}
-
-export interface BusLookup {
-  seqIds: number[];
-  seqRanges: Array<[number, number]>;
-  msgIds: string[];
-  /** Inclusive [start, end] of `timestamp`, epoch seconds. */
-  times: Array<[number, number]>;
-}
-
 /** The emissions any part of `lookup` matches, in seq order, at most `limit`. */
-export async function emissionsForBus(executor: Executor, lookup: BusLookup, limit: number): Promise<EmissionForBusRow[]> {
+export async function emissionsForBus(executor: Executor, lookup: ReplayQuery, limit: number): Promise<EmissionForBus[]> {
   const parts: SQL[] = [];
   if (lookup.seqIds.length > 0) parts.push(inArray(emissions.seq, lookup.seqIds));
   for (const [first, last] of lookup.seqRanges) parts.push(and(gte(emissions.seq, first), lte(emissions.seq, last)) as SQL);

@@ -6,16 +6,17 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Bridge } from '../../src/bridge/bridge.ts';
 import { readCursor } from '../../src/bridge/cursor.ts';
-import type { BusEmission, EmissionSource } from '../../src/bridge/source.ts';
+import type { EmissionSource } from '../../src/bridge/source.ts';
+import type { EmissionForBus } from '../../src/fedmsg/envelope.ts';
 import { BusListener } from '../helpers/bus.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
-function emission(seq: number, body: BusEmission['body'] = { task: { name: 't' }, result: { id: seq } }): BusEmission {
+function emission(seq: number, body: EmissionForBus['body'] = { task: { name: 't' }, result: { id: seq } }): EmissionForBus {
   return { seq, msgId: `2026-00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, topic: 'org.fedoraproject.dev.taskotron.result.new', timestamp: 1795701427, body };
 }
 
 /** A source that answers each subscription from `script(after, attempt)`, then waits until stopped. */
-function scripted(script: (after: number, attempt: number) => BusEmission[]): { source: EmissionSource; subscriptions: number[] } {
+function scripted(script: (after: number, attempt: number) => EmissionForBus[]): { source: EmissionSource; subscriptions: number[] } {
   const subscriptions: number[] = [];
   const source: EmissionSource = async function* (after, signal) {
     subscriptions.push(after);

@@ -8,8 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { envelopeOptions } from '../../src/app.ts';
-import { Bridge } from '../../src/bridge/bridge.ts';
+import { Bridge, envelopeOptions } from '../../src/bridge/bridge.ts';
 import { type EmissionSource, schemaSource } from '../../src/bridge/source.ts';
 import { RecordResultDocument } from '../../src/cli/record.ts';
 import type { Outcome } from '../../src/generated/graphql.ts';

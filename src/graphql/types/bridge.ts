@@ -1,9 +1,9 @@
 /** BridgeStatus: where a fedmsg bridge is in the emission stream. */
 import { type BridgeStatusView, bridgeStatus } from '../../bridge/cursor.ts';
+import { BRIDGE_NAME } from '../../config.ts';
 import { UserError } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
 
-const BRIDGE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export function registerBridge(builder: Builder): void {
   const BridgeStatus = builder.objectRef<BridgeStatusView>('BridgeStatus').implement({
