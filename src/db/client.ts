@@ -233,6 +233,11 @@ export interface Pipeline {
    * When `body` throws, or never commits, the transaction is rolled back.
    */
   transaction<R>(body: (tx: PipelinedTx) => Promise<R>): Promise<R>;
+  /**
+   * Runs one statement as a transaction of its own (autocommit) on a lane,
+   * as a prepared statement: one round trip. The same rules for its text.
+   */
+  statement<T>(query: SQL): Promise<T[]>;
 }
 
 const pipelines = new WeakMap<object, Pipeline>();
@@ -284,7 +289,11 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
       sql: postgres(url, {
         max: 1,
         onnotice: () => {},
-        connection: { application_name: 'resultsbus' },
+        // Lanes run only the recording statements, whose texts are fixed and
+        // whose values are parameters: one generic plan per statement and
+        // connection serves every call. Left to itself the server keeps
+        // planning some of them afresh each time.
+        connection: { application_name: 'resultsbus', plan_cache_mode: 'force_generic_plan' },
         // postgres.js closes a connection when its lifetime (30-60 minutes
         // by default) is up, even between two statements of a transaction,
         // and runs the next one on a new connection, outside it. A lane's
@@ -318,6 +327,15 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
     async close() {
       await Promise.all(lanes.map((lane) => lane.sql.end({ timeout: 5 })));
     },
+    async statement<T>(query: SQL): Promise<T[]> {
+      const lane = await acquire();
+      try {
+        const { text, params } = prepare(query);
+        return (await lane.sql.unsafe(text, params, { prepare: true })) as unknown as T[];
+      } finally {
+        release(lane);
+      }
+    },
     async transaction(body) {
       const lane = await acquire();
       const generation = lane.closes;
@@ -329,11 +347,8 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
       let open = true;
       try {
         // Sent with the first statement: postgres.js writes the queries of
-        // one tick together and keeps their order on the connection. The
-        // statements' texts are fixed and their values parameters, so one
-        // generic plan per statement and connection serves every call; left
-        // to itself the server keeps planning some of them afresh each time.
-        const began = send('BEGIN; SET LOCAL plan_cache_mode = force_generic_plan').then(() => undefined);
+        // one tick together and keeps their order on the connection.
+        const began = send('BEGIN').then(() => undefined);
         began.catch(() => {});
         const tx: PipelinedTx = {
           async rows<T>(query: SQL): Promise<T[]> {

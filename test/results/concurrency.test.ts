@@ -162,6 +162,29 @@ describe(`concurrent writers (${engine})`, () => {
     expect(seqs).toHaveLength(emissions);
   });
 
+  it('50 concurrent writers on a key that already has a state (the one-statement path) keep the rule', async () => {
+    const key = { testcase: 'dist.depcheck', item: 'race-known-1.0-1.fc40', type: 'koji_build' };
+    // The first result creates the key's state and lets the server cache its ids.
+    await server.data<Recorded>(RECORD, { input: { ...key, outcome: 'PASSED' } });
+    const before = (await allSeqs(server)).length;
+    const next = random(51);
+    const outcomes = Array.from({ length: 50 }, () => OUTCOMES[Math.floor(next() * 2)] ?? 'PASSED');
+    const answers = await Promise.all(outcomes.map((outcome) => server.data<Recorded>(RECORD, { input: { ...key, outcome } })));
+    const stored = await keyResults(server, key);
+    expect(stored).toHaveLength(51);
+    const byId = new Map(stored.map((r) => [r.resultId, r]));
+    for (const a of answers) {
+      const r = byId.get(a.recordResult.result.resultId);
+      expect(r?.stateVersion).toBe(a.recordResult.result.stateVersion);
+      expect(a.recordResult.emitted).toBe(r?.emissionSeq !== null);
+      expect(a.recordResult.emission?.prevOutcome ?? null).toBe(r?.prevOutcome ?? null);
+      expect(a.recordResult.duplicateOf?.seq ?? null).toBe(r?.duplicateOf ?? null);
+    }
+    const { emissions } = expectRuleHeld(stored);
+    expect(emissions).toBeGreaterThan(2);
+    expect(await allSeqs(server)).toEqual(Array.from({ length: before + emissions - 1 }, (_, i) => i + 1));
+  });
+
   it('writers on 20 keys at once: every key keeps the rule, and the seqs are 1..n without a gap', async () => {
     const before = (await allSeqs(server)).length;
     const keys = Array.from({ length: 20 }, (_, i) => ({ testcase: `dist.t${i % 4}`, item: `many-${i}-1.0-1.fc40`, type: 'koji_build' }));

@@ -1,0 +1,152 @@
+/**
+ * A result for a key that already has a task state, whose testcase and item
+ * ids the server knows, is recorded in one statement (src/results/record.ts,
+ * `recordKnownKey`); a new key takes the longer path that creates what is
+ * missing. Both must store and answer the same things.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordResultInput } from '../../src/results/validate.ts';
+import { engine } from '../helpers/database.ts';
+import { startServer, type TestServer } from '../helpers/server.ts';
+
+let server: TestServer;
+let statements: string[] = [];
+beforeAll(async () => {
+  server = await startServer({ onQuery: (q) => statements.push(q) });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const EMISSIONS = `query ($item: String!) {
+  emissions(filter: { item: $item }, first: 50) {
+    edges { node { seq msgId topic timestamp body outcome prevOutcome forced result { resultId } } }
+  }
+}`;
+const RESULTS = `query ($name: String!) {
+  item(type: "koji_build", name: $name) {
+    results(first: 50) { edges { node { resultId arch outcome note refUrl data groups forced stateVersion emission { seq } duplicateOf { seq } } } }
+    taskStates { arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }
+  }
+}`;
+
+describe(`a result for a known key (${engine})`, () => {
+  it('takes one statement; a new key takes more', async () => {
+    const { recorder } = server.app.services;
+    const db = server.database.db;
+    const input: RecordResultInput = { testcase: 'dist.one', item: 'one-1.0-1.fc40', type: 'koji_build', outcome: 'PASSED' };
+    statements = [];
+    await recorder.record(db, [input], 'input');
+    const first = statements.length;
+    statements = [];
+    const [second] = await recorder.record(db, [{ ...input, outcome: 'FAILED' }], 'input');
+    expect(first).toBeGreaterThan(1);
+    expect(statements).toHaveLength(1);
+    expect(second?.emission?.prevOutcome).toBe('PASSED');
+    expect(second?.result.stateVersion).toBe(2);
+  });
+
+  it('answers what it stored: results, emissions with their bodies, the task state', async () => {
+    const name = 'fast-2.0-1.fc40';
+    const base = { testcase: 'dist.rpmlint', item: name, type: 'koji_build', arch: 'x86_64' };
+    const sent = [
+      { ...base, outcome: 'PASSED', note: 'first', refUrl: 'https://example.org/1', data: { k: 'v' }, groups: ['g1'] },
+      { ...base, outcome: 'PASSED', note: 'same', data: { list: ['a', 'b'] } },
+      { ...base, outcome: 'FAILED', refUrl: 'https://example.org/3', groups: ['g2', 'g3'] },
+      { ...base, outcome: 'FAILED', force: true, note: 'forced re-run' },
+      { ...base, arch: undefined, outcome: 'INFO' },
+      { ...base, arch: undefined, outcome: 'INFO', force: false },
+    ];
+    const answers = [];
+    for (const input of sent) {
+      const { recordResult } = await server.data<{
+        recordResult: {
+          emitted: boolean;
+          result: { resultId: number; stateVersion: number };
+          emission: { seq: number; msgId: string; topic: string; timestamp: number; body: unknown; outcome: string; prevOutcome: string | null; forced: boolean } | null;
+          duplicateOf: { seq: number } | null;
+        };
+      }>(
+        `mutation ($input: RecordResultInput!) {
+          recordResult(input: $input) {
+            emitted result { resultId stateVersion } duplicateOf { seq }
+            emission { seq msgId topic timestamp body outcome prevOutcome forced }
+          }
+        }`,
+        { input },
+      );
+      answers.push(recordResult);
+    }
+    expect(answers.map((a) => a.emitted)).toEqual([true, false, true, true, true, false]);
+    const emitted = answers.flatMap((a) => (a.emission ? [a.emission] : []));
+    expect(emitted.map((e) => [e.outcome, e.prevOutcome, e.forced])).toEqual([
+      ['PASSED', null, false],
+      ['FAILED', 'PASSED', false],
+      ['FAILED', 'FAILED', true],
+      ['INFO', null, false],
+    ]);
+    // The forced emission's body, as a fedmsg consumer sees it.
+    expect(emitted[2]?.body).toEqual({
+      task: { name: 'dist.rpmlint', item: name, type: 'koji_build', arch: 'x86_64' },
+      result: {
+        id: answers[3]?.result.resultId,
+        submit_time: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/) as unknown,
+        prev_outcome: 'FAILED',
+        outcome: 'FAILED',
+        log_url: null,
+        forced: true,
+      },
+    });
+    // What was answered is what is stored, field by field.
+    const stored = await server.data<{ emissions: { edges: Array<{ node: Record<string, unknown> & { result: { resultId: number } } }> } }>(
+      EMISSIONS,
+      { item: name },
+    );
+    expect(stored.emissions.edges.map((e) => e.node)).toEqual(
+      emitted.map((e, i) => ({ ...e, result: { resultId: answers.filter((a) => a.emitted)[i]?.result.resultId } })),
+    );
+    const { item } = await server.data<{
+      item: { results: { edges: Array<{ node: Record<string, unknown> }> }; taskStates: Array<Record<string, unknown>> };
+    }>(RESULTS, { name });
+    const results = [...item.results.edges.map((e) => e.node)].reverse();
+    expect(results).toEqual(
+      sent.map((input, i) => ({
+        resultId: answers[i]?.result.resultId,
+        arch: input.arch ?? null,
+        outcome: input.outcome,
+        note: input.note ?? null,
+        refUrl: input.refUrl ?? null,
+        data: input.data ?? {},
+        groups: input.groups ?? [],
+        forced: input.force ?? false,
+        stateVersion: answers[i]?.result.stateVersion,
+        emission: answers[i]?.emission ? { seq: answers[i]?.emission?.seq } : null,
+        duplicateOf: answers[i]?.duplicateOf ?? null,
+      })),
+    );
+    expect(answers.map((a) => a.result.stateVersion)).toEqual([1, 2, 3, 4, 1, 2]);
+    const states = [...item.taskStates].sort((a, b) => String(a['arch']).localeCompare(String(b['arch'])));
+    expect(states).toEqual([
+      {
+        arch: null,
+        lastOutcome: 'INFO',
+        emittedOutcome: 'INFO',
+        resultCount: 2,
+        emissionCount: 1,
+        stateVersion: 2,
+        lastResult: { resultId: answers[5]?.result.resultId },
+        lastEmission: { seq: emitted[3]?.seq },
+      },
+      {
+        arch: 'x86_64',
+        lastOutcome: 'FAILED',
+        emittedOutcome: 'FAILED',
+        resultCount: 4,
+        emissionCount: 3,
+        stateVersion: 4,
+        lastResult: { resultId: answers[3]?.result.resultId },
+        lastEmission: { seq: emitted[2]?.seq },
+      },
+    ].sort((a, b) => String(a.arch).localeCompare(String(b.arch))));
+  });
+});
