@@ -18,6 +18,7 @@ import { allOutcomes, type Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { LiveFeed } from './emissions/stream.ts';
 import { createContext, type Services } from './graphql/context.ts';
+import { shortRoad, takesShortRoad } from './graphql/http.ts';
 import { createYogaApp, type Yoga } from './graphql/yoga.ts';
 import { Recorder } from './results/record.ts';
 
@@ -205,6 +206,16 @@ export class App {
     }
     if (path === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
+    if (takesShortRoad(req, path ?? '')) {
+      try {
+        await shortRoad(this.yoga, req, res);
+      } catch (error) {
+        this.yoga.logger.error(error);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+      }
       return;
     }
     await this.yoga.requestListener(req, res);

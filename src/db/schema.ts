@@ -78,12 +78,13 @@ export const results = pgTable(
   'results',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    testcaseId: integer('testcase_id')
-      .notNull()
-      .references(() => testcases.id),
-    itemId: integer('item_id')
-      .notNull()
-      .references(() => items.id),
+    // No foreign keys on testcase_id and item_id: they are the task state's
+    // (task_state_id has one), copied here for the filters' indexes. A
+    // foreign key check locks the referenced row, and every result would lock
+    // its testcase's and item's rows (a WAL record each, and shared locks on
+    // the hottest rows of the database).
+    testcaseId: integer('testcase_id').notNull(),
+    itemId: integer('item_id').notNull(),
     arch: text('arch').notNull().default(''),
     outcome: text('outcome').notNull(),
     note: text('note'),
@@ -129,12 +130,13 @@ export const emissions = pgTable(
     taskStateId: integer('task_state_id')
       .notNull()
       .references(() => taskStates.id),
-    testcaseId: integer('testcase_id')
-      .notNull()
-      .references(() => testcases.id),
-    itemId: integer('item_id')
-      .notNull()
-      .references(() => items.id),
+    // No foreign keys on testcase_id and item_id: they are the task state's
+    // (task_state_id has one), copied here for the filters' indexes. A
+    // foreign key check locks the referenced row, and every result would lock
+    // its testcase's and item's rows (a WAL record each, and shared locks on
+    // the hottest rows of the database).
+    testcaseId: integer('testcase_id').notNull(),
+    itemId: integer('item_id').notNull(),
     arch: text('arch').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     /** When a bridge first published it on the bus; null until then. */

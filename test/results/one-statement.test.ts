@@ -30,6 +30,13 @@ const RESULTS = `query ($name: String!) {
   }
 }`;
 
+interface Answer {
+  emitted: boolean;
+  result: { resultId: number; stateVersion: number };
+  emission: { seq: number; msgId: string; topic: string; timestamp: number; body: unknown; outcome: string; prevOutcome: string | null; forced: boolean } | null;
+  duplicateOf: { seq: number } | null;
+}
+
 describe(`a result for a known key (${engine})`, () => {
   it('takes one statement; a new key takes more', async () => {
     const { recorder } = server.app.services;
@@ -49,7 +56,7 @@ describe(`a result for a known key (${engine})`, () => {
   it('answers what it stored: results, emissions with their bodies, the task state', async () => {
     const name = 'fast-2.0-1.fc40';
     const base = { testcase: 'dist.rpmlint', item: name, type: 'koji_build', arch: 'x86_64' };
-    const sent = [
+    const sent: RecordResultInput[] = [
       { ...base, outcome: 'PASSED', note: 'first', refUrl: 'https://example.org/1', data: { k: 'v' }, groups: ['g1'] },
       { ...base, outcome: 'PASSED', note: 'same', data: { list: ['a', 'b'] } },
       { ...base, outcome: 'FAILED', refUrl: 'https://example.org/3', groups: ['g2', 'g3'] },
@@ -57,16 +64,9 @@ describe(`a result for a known key (${engine})`, () => {
       { ...base, arch: undefined, outcome: 'INFO' },
       { ...base, arch: undefined, outcome: 'INFO', force: false },
     ];
-    const answers = [];
+    const answers: Answer[] = [];
     for (const input of sent) {
-      const { recordResult } = await server.data<{
-        recordResult: {
-          emitted: boolean;
-          result: { resultId: number; stateVersion: number };
-          emission: { seq: number; msgId: string; topic: string; timestamp: number; body: unknown; outcome: string; prevOutcome: string | null; forced: boolean } | null;
-          duplicateOf: { seq: number } | null;
-        };
-      }>(
+      const { recordResult } = await server.data<{ recordResult: Answer }>(
         `mutation ($input: RecordResultInput!) {
           recordResult(input: $input) {
             emitted result { resultId stateVersion } duplicateOf { seq }
