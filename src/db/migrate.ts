@@ -9,8 +9,7 @@ import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgliteDatabase } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import postgres from 'postgres';
-import type { Database, Schema } from './client.ts';
+import { connectPostgres, type Database, type Schema } from './client.ts';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -23,7 +22,7 @@ export async function migrate(database: Database): Promise<void> {
     await migratePglite(database.db as unknown as PgliteDatabase<Schema>, config);
     return;
   }
-  const client = postgres(database.url, { max: 1, onnotice: () => {} });
+  const client = connectPostgres(database.url, { max: 1, onnotice: () => {} });
   try {
     const db = drizzle(client);
     await db.execute(sql`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);

@@ -7,7 +7,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
+import type postgres from 'postgres';
+import { connectPostgres } from '../../src/db/client.ts';
 import { createPostgresDatabase } from '../helpers/database.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,7 +23,7 @@ export interface BenchDatabase {
 
 export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabase> {
   const { name, url, drop } = await createPostgresDatabase(baseUrl, 'rb_bench');
-  const sql = postgres(url, { max: 2, onnotice: () => {}, connection: { application_name: 'resultsbus-bench' } });
+  const sql = connectPostgres(url, { max: 2, onnotice: () => {}, connection: { application_name: 'resultsbus-bench' } });
   let dropped = false;
   return {
     name,

@@ -3,8 +3,7 @@
  * on the PostgreSQL at TEST_DATABASE_URL, dropped again at disposal.
  */
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
-import { type Database, type Engine, openDatabase } from '../../src/db/client.ts';
+import { connectPostgres, type Database, type Engine, openDatabase } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
 
 /** The engine this run of the suite is on. */
@@ -38,7 +37,7 @@ export async function createPostgresDatabase(
 ): Promise<{ name: string; url: string; drop: () => Promise<void> }> {
   if (!base) throw new Error('TEST_DATABASE_URL is not set');
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  const admin = connectPostgres(base, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`CREATE DATABASE "${name}"`);
   } finally {
@@ -48,7 +47,7 @@ export async function createPostgresDatabase(
     name,
     url: withDatabase(base, name),
     drop: async () => {
-      const a = postgres(base, { max: 1, onnotice: () => {} });
+      const a = connectPostgres(base, { max: 1, onnotice: () => {} });
       try {
         await a.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
