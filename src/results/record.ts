@@ -585,67 +585,35 @@ export class Recorder {
       state_version: s.stateVersion,
     }));
 
-    const stateIds = `{${stateRows.map((s) => s.id).join(',')}}`;
+    // The writes. Rows that need a new emission's seq (the emissions, the
+    // results that produced them or duplicate them, the task states they
+    // become the last emission of) go in the last statement, which takes the
+    // sequence row's lock and holds it to the commit; everything else (in a
+    // batch, mostly duplicates of stored emissions) goes in a statement before
+    // it, sent in the same write, so that the counter is held only while the
+    // last statement runs.
     const emitted = emissionRows.length;
-    // Only a transaction that emits touches the sequence row (and waits for it).
-    const seqs =
-      emitted > 0
-        ? sql`UPDATE emission_sequence SET last_seq = last_seq + ${emitted}::int WHERE id = 1 RETURNING last_seq - ${emitted}::int AS base`
-        : sql`SELECT 0::bigint AS base`;
-    const notifyEmissions =
-      emitted > 0 ? sql`pg_notify(${EMISSIONS_CHANNEL}, (s.base + ${emitted}::int)::text)` : sql`NULL`;
-    const nowIso = now.toISOString();
-    const rows = await tx.last<{ base: number | string }>(
-      sql`WITH s AS (${seqs}),
-          ins_e AS (
-            INSERT INTO emissions (seq, msg_id, topic, body, timestamp, outcome, prev_outcome, forced,
-                                   result_id, task_state_id, testcase_id, item_id, arch, created_at)
-            SELECT s.base + e.k, e.msg_id, e.topic, e.body::json, e.timestamp, e.outcome, e.prev_outcome, e.forced,
-                   e.result_id, e.task_state_id, e.testcase_id, e.item_id, e.arch, ${nowIso}::timestamptz
-            FROM s, jsonb_to_recordset(${JSON.stringify(emissionRows)}::jsonb) AS e(
-              k int, msg_id text, topic text, body text, timestamp bigint, outcome text, prev_outcome text,
-              forced boolean, result_id bigint, task_state_id int, testcase_id int, item_id int, arch text)
-            RETURNING seq
-          ),
-          ins_r AS (
-            INSERT INTO results (id, testcase_id, item_id, arch, outcome, note, ref_url, data, groups, submitted_at,
-                                 forced, task_state_id, state_version, emission_seq, duplicate_of_seq)
-            SELECT r.id, r.testcase_id, r.item_id, r.arch, r.outcome, r.note, r.ref_url, r.data, r.groups,
-                   ${nowIso}::timestamptz, r.forced, r.task_state_id, r.state_version,
-                   s.base + r.emission_k, COALESCE(r.dup_seq, s.base + r.dup_k)
-            FROM s, jsonb_to_recordset(${JSON.stringify(resultRows)}::jsonb) AS r(
-              id bigint, testcase_id int, item_id int, arch text, outcome text, note text, ref_url text, data jsonb,
-              groups text[], forced boolean, task_state_id int, state_version int, emission_k int, dup_k int, dup_seq bigint)
-            RETURNING id
-          ),
-          upd_t AS (
-            UPDATE task_states t SET
-              last_outcome = u.last_outcome,
-              emitted_outcome = u.emitted_outcome,
-              last_result_id = u.last_result_id,
-              last_emission_seq = COALESCE(u.last_seq, s.base + u.last_k),
-              result_count = t.result_count + u.results,
-              emission_count = t.emission_count + u.emissions,
-              state_version = u.state_version,
-              updated_at = ${nowIso}::timestamptz
-            FROM s, jsonb_to_recordset(${JSON.stringify(stateRows)}::jsonb) AS u(
-              id int, last_outcome text, emitted_outcome text, last_result_id bigint, last_k int, last_seq bigint,
-              results int, emissions int, state_version int)
-            -- The id list lets the planner reach the rows through the primary key:
-            -- it cannot see how many rows jsonb_to_recordset yields (it assumes
-            -- 100) and would otherwise hash-join over a scan of all task states.
-            WHERE t.id = u.id AND t.id = ANY(${stateIds}::int[])
-            RETURNING t.id
-          ),
-          notify_r AS (
-            SELECT count(pg_notify(${RESULTS_CHANNEL}, p)) AS n
-            FROM jsonb_array_elements_text(${JSON.stringify(idRanges(resultIds))}::jsonb) AS p
-          )
-          SELECT s.base, ${notifyEmissions} AS notified,
-                 (SELECT count(*) FROM ins_e) AS e, (SELECT count(*) FROM ins_r) AS r,
-                 (SELECT count(*) FROM upd_t) AS t, (SELECT n FROM notify_r) AS nr
-          FROM s`,
-    );
+    let rows: Array<{ base: number | string }>;
+    if (emitted === 0) {
+      rows = await tx.last(writeStatement(emissionRows, resultRows, stateRows, now, resultIds));
+    } else {
+      const needsSeq = (r: Record<string, unknown>): boolean => r['emission_k'] !== null || r['dup_k'] !== null;
+      const earlyResults = resultRows.filter((r) => !needsSeq(r));
+      const earlyStates = stateRows.filter((r) => r.last_k === null);
+      const early =
+        earlyResults.length === 0 && earlyStates.length === 0
+          ? undefined
+          : tx.rows(writeStatement([], earlyResults, earlyStates, now, earlyResults.map((r) => Number(r['id']))));
+      early?.catch(() => {});
+      const lateResults = resultRows.filter(needsSeq);
+      const last = tx.last<{ base: number | string }>(
+        writeStatement(emissionRows, lateResults, stateRows.filter((r) => r.last_k !== null), now, lateResults.map((r) => Number(r['id']))),
+      );
+      last.catch(() => {});
+      // The first failure is the one to report: after it the transaction is aborted and the rest fail too.
+      if (early !== undefined) await early;
+      rows = await last;
+    }
     const base = Number(rows[0]?.base ?? 0);
     const seqOf = (ref: EmissionRef | null): number | null =>
       ref === null ? null : ref.kind === 'stored' ? ref.seq : base + ref.k;
@@ -658,4 +626,90 @@ export class Recorder {
       emission: d.emission === null || d.emit === null ? null : { ...d.emission, seq: base + d.emit },
     }));
   }
+}
+
+interface StateRow {
+  id: number;
+  last_outcome: string | null;
+  emitted_outcome: string | null;
+  last_result_id: number | null;
+  last_k: number | null;
+  last_seq: number | null;
+  results: number;
+  emissions: number;
+  state_version: number;
+}
+
+/**
+ * The statement that writes decided rows: the emissions (numbered from the
+ * sequence counter, which it then holds to the commit), the results and the
+ * task-state updates, and the notifications. Without emissions it leaves the
+ * counter alone (`base` is 0), and its rows must not refer to a new emission.
+ */
+function writeStatement(
+  emissionRows: Array<Record<string, unknown>>,
+  resultRows: Array<Record<string, unknown>>,
+  stateRows: StateRow[],
+  now: Date,
+  resultIds: number[],
+): SQL {
+  const stateIds = `{${stateRows.map((s) => s.id).join(',')}}`;
+  const emitted = emissionRows.length;
+  // Only a transaction that emits touches the sequence row (and waits for it).
+  const seqs =
+    emitted > 0
+      ? sql`UPDATE emission_sequence SET last_seq = last_seq + ${emitted}::int WHERE id = 1 RETURNING last_seq - ${emitted}::int AS base`
+      : sql`SELECT 0::bigint AS base`;
+  const notifyEmissions =
+    emitted > 0 ? sql`pg_notify(${EMISSIONS_CHANNEL}, (s.base + ${emitted}::int)::text)` : sql`NULL`;
+  const nowIso = now.toISOString();
+  return sql`WITH s AS (${seqs}),
+        ins_e AS (
+          INSERT INTO emissions (seq, msg_id, topic, body, timestamp, outcome, prev_outcome, forced,
+                                 result_id, task_state_id, testcase_id, item_id, arch, created_at)
+          SELECT s.base + e.k, e.msg_id, e.topic, e.body::json, e.timestamp, e.outcome, e.prev_outcome, e.forced,
+                 e.result_id, e.task_state_id, e.testcase_id, e.item_id, e.arch, ${nowIso}::timestamptz
+          FROM s, jsonb_to_recordset(${JSON.stringify(emissionRows)}::jsonb) AS e(
+            k int, msg_id text, topic text, body text, timestamp bigint, outcome text, prev_outcome text,
+            forced boolean, result_id bigint, task_state_id int, testcase_id int, item_id int, arch text)
+          RETURNING seq
+        ),
+        ins_r AS (
+          INSERT INTO results (id, testcase_id, item_id, arch, outcome, note, ref_url, data, groups, submitted_at,
+                               forced, task_state_id, state_version, emission_seq, duplicate_of_seq)
+          SELECT r.id, r.testcase_id, r.item_id, r.arch, r.outcome, r.note, r.ref_url, r.data, r.groups,
+                 ${nowIso}::timestamptz, r.forced, r.task_state_id, r.state_version,
+                 s.base + r.emission_k, COALESCE(r.dup_seq, s.base + r.dup_k)
+          FROM s, jsonb_to_recordset(${JSON.stringify(resultRows)}::jsonb) AS r(
+            id bigint, testcase_id int, item_id int, arch text, outcome text, note text, ref_url text, data jsonb,
+            groups text[], forced boolean, task_state_id int, state_version int, emission_k int, dup_k int, dup_seq bigint)
+          RETURNING id
+        ),
+        upd_t AS (
+          UPDATE task_states t SET
+            last_outcome = u.last_outcome,
+            emitted_outcome = u.emitted_outcome,
+            last_result_id = u.last_result_id,
+            last_emission_seq = COALESCE(u.last_seq, s.base + u.last_k),
+            result_count = t.result_count + u.results,
+            emission_count = t.emission_count + u.emissions,
+            state_version = u.state_version,
+            updated_at = ${nowIso}::timestamptz
+          FROM s, jsonb_to_recordset(${JSON.stringify(stateRows)}::jsonb) AS u(
+            id int, last_outcome text, emitted_outcome text, last_result_id bigint, last_k int, last_seq bigint,
+            results int, emissions int, state_version int)
+          -- The id list lets the planner reach the rows through the primary key:
+          -- it cannot see how many rows jsonb_to_recordset yields (it assumes
+          -- 100) and would otherwise hash-join over a scan of all task states.
+          WHERE t.id = u.id AND t.id = ANY(${stateIds}::int[])
+          RETURNING t.id
+        ),
+        notify_r AS (
+          SELECT count(pg_notify(${RESULTS_CHANNEL}, p)) AS n
+          FROM jsonb_array_elements_text(${JSON.stringify(idRanges(resultIds))}::jsonb) AS p
+        )
+        SELECT s.base, ${notifyEmissions} AS notified,
+               (SELECT count(*) FROM ins_e) AS e, (SELECT count(*) FROM ins_r) AS r,
+               (SELECT count(*) FROM upd_t) AS t, (SELECT n FROM notify_r) AS nr
+        FROM s`;
 }
