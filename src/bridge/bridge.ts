@@ -16,13 +16,19 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { emissionsForBus } from '../emissions/queries.ts';
-import { encodeEnvelope, type EnvelopeOptions } from '../fedmsg/envelope.ts';
+import { encodeEnvelope, encodeEnvelopeAsync, type EmissionForBus, type EnvelopeOptions } from '../fedmsg/envelope.ts';
 import { BusPublisher } from '../fedmsg/publisher.ts';
 import { ReplayServer } from '../fedmsg/replay.ts';
 import { loadSigner } from '../fedmsg/signing.ts';
 import { advanceCursor, readCursor } from './cursor.ts';
 import { BridgeLock, sleep } from './lock.ts';
 import type { EmissionSource } from './source.ts';
+
+/**
+ * How many emissions may be in the making at once (signing on the thread
+ * pool) ahead of the one published next. Four is libuv's default pool size.
+ */
+const SIGN_WINDOW = 4;
 
 export interface BridgeOptions {
   /** Where the cursor, the lock and the replayed rows live. */
@@ -268,26 +274,7 @@ export class Bridge {
       this.sentSeq = this.flushedSeq = await readCursor(database.db, this.name);
       while (!follow.signal.aborted) {
         try {
-          for await (const emission of source(this.sentSeq, follow.signal)) {
-            if (follow.signal.aborted) break;
-            // Anything at or below the cursor was already sent (a
-            // resubscription's overlap).
-            if (emission.seq <= this.sentSeq) continue;
-            // The stream is gap-free; a gap means a broken source, and the
-            // cursor must not pass what was never sent.
-            if (emission.seq !== this.sentSeq + 1) {
-              throw new Error(`the stream skipped from seq ${this.sentSeq} to ${emission.seq}`);
-            }
-            let frames: { topic: string; bytes: Buffer };
-            try {
-              frames = encodeEnvelope(emission, this.options.envelope);
-              await this.publisher?.send(frames.topic, frames.bytes);
-            } catch (error) {
-              throw new PublishError(`cannot publish seq ${emission.seq}: ${describe(error)}`, { cause: error });
-            }
-            this.sentSeq = emission.seq;
-            this.scheduleFlush();
-          }
+          await this.follow(source, follow.signal);
           if (!follow.signal.aborted) throw new Error('the emission stream ended');
         } catch (error) {
           if (follow.signal.aborted) break;
@@ -303,6 +290,72 @@ export class Bridge {
       follow.abort();
       this.controller.signal.removeEventListener('abort', stopFollowing);
       await watchdog;
+    }
+  }
+
+  /**
+   * Publishes the stream from the cursor on, in seq order. Up to
+   * `SIGN_WINDOW` emissions are encoded at once (their signatures made on
+   * libuv's thread pool), and each goes out once it and every one before it
+   * are ready; so signing runs beside the event loop and beside the next
+   * emissions' arrival, and the wire order stays the seq order. Returns when
+   * `signal` aborts or the stream ends; throws when the stream fails (or has a
+   * gap) and, as a PublishError, when a message cannot be made or sent. What
+   * was encoded but not sent is dropped: the next subscription starts after
+   * the last seq sent.
+   */
+  private async follow(source: EmissionSource, signal: AbortSignal): Promise<void> {
+    // Ends this subscription when this method is done, however it ends.
+    const attempt = new AbortController();
+    const stop = (): void => attempt.abort();
+    signal.addEventListener('abort', stop);
+    const iterator = source(this.sentSeq, attempt.signal)[Symbol.asyncIterator]();
+    const pending: Array<{ seq: number; frames: Promise<{ topic: string; bytes: Buffer }> }> = [];
+    let queuedSeq = this.sentSeq;
+    let next: Promise<IteratorResult<EmissionForBus>> | undefined = iterator.next();
+    try {
+      while (!signal.aborted && (next !== undefined || pending.length > 0)) {
+        const head = pending[0];
+        const take = next !== undefined && pending.length < SIGN_WINDOW ? next : undefined;
+        const event = await Promise.race([
+          ...(take ? [take.then((result) => ({ kind: 'emission' as const, result }))] : []),
+          ...(head
+            ? [head.frames.then((frames) => ({ kind: 'ready' as const, frames }), (error: unknown) => ({ kind: 'failed' as const, error }))]
+            : []),
+        ]);
+        if (signal.aborted) return;
+        if (event.kind === 'emission') {
+          next = undefined;
+          if (event.result.done) continue;
+          const emission = event.result.value;
+          next = iterator.next();
+          // Anything at or below what is queued was seen already (a resubscription's overlap).
+          if (emission.seq <= queuedSeq) continue;
+          // The stream is gap-free; a gap means a broken source, and the
+          // cursor must not pass what was never sent.
+          if (emission.seq !== queuedSeq + 1) throw new Error(`the stream skipped from seq ${queuedSeq} to ${emission.seq}`);
+          const frames = encodeEnvelopeAsync(emission, this.options.envelope);
+          frames.catch(() => {});
+          pending.push({ seq: emission.seq, frames });
+          queuedSeq = emission.seq;
+          continue;
+        }
+        if (head === undefined) continue;
+        try {
+          if (event.kind === 'failed') throw event.error;
+          await this.publisher?.send(event.frames.topic, event.frames.bytes);
+        } catch (error) {
+          throw new PublishError(`cannot publish seq ${head.seq}: ${describe(error)}`, { cause: error });
+        }
+        pending.shift();
+        this.sentSeq = head.seq;
+        this.scheduleFlush();
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+      attempt.abort();
+      next?.catch(() => {});
+      void iterator.return?.()?.catch(() => {});
     }
   }
 

@@ -60,25 +60,42 @@ export type FedmsgEnvelope = {
  * compare them as ints.
  */
 export function buildEnvelope(emission: EmissionForBus, options: EnvelopeOptions): FedmsgEnvelope {
+  const envelope = unsignedEnvelope(emission, options.username);
+  return options.signer === undefined ? envelope : options.signer.sign(envelope);
+}
+
+/** The envelope's fields before signing. */
+type PlainEnvelope = Omit<FedmsgEnvelope, 'crypto' | 'signature' | 'certificate'>;
+
+function unsignedEnvelope(emission: EmissionForBus, username: string): PlainEnvelope {
   if (!Number.isSafeInteger(emission.seq) || emission.seq < 1) {
     throw new TypeError(`emission seq must be a positive integer, got ${emission.seq}`);
   }
   if (!Number.isSafeInteger(emission.timestamp)) {
     throw new TypeError(`emission ${emission.seq}: timestamp must be integer seconds, got ${emission.timestamp}`);
   }
-  const envelope = {
+  return {
     topic: emission.topic,
     msg: emission.body,
     timestamp: emission.timestamp,
     msg_id: emission.msgId,
     i: emission.seq,
-    username: options.username,
+    username,
     seq_id: emission.seq,
   };
-  return options.signer === undefined ? envelope : options.signer.sign(envelope);
 }
 
 /** The two frames of the published message: the topic, and the envelope as UTF-8 canonical JSON. */
 export function encodeEnvelope(emission: EmissionForBus, options: EnvelopeOptions): { topic: string; bytes: Buffer } {
   return { topic: emission.topic, bytes: Buffer.from(canonicalJson(buildEnvelope(emission, options)), 'utf8') };
+}
+
+/**
+ * `encodeEnvelope` with the signature made on libuv's thread pool (see
+ * `Signer.signAsync`): the same bytes, without holding the event loop.
+ */
+export async function encodeEnvelopeAsync(emission: EmissionForBus, options: EnvelopeOptions): Promise<{ topic: string; bytes: Buffer }> {
+  const envelope = unsignedEnvelope(emission, options.username);
+  const signed = options.signer === undefined ? envelope : await options.signer.signAsync(envelope);
+  return { topic: emission.topic, bytes: Buffer.from(canonicalJson(signed), 'utf8') };
 }

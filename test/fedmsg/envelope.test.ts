@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildEnvelope, type EmissionForBus, encodeEnvelope } from '../../src/fedmsg/envelope.ts';
+import { buildEnvelope, type EmissionForBus, encodeEnvelope, encodeEnvelopeAsync } from '../../src/fedmsg/envelope.ts';
 import { loadSigner, type Signer } from '../../src/fedmsg/signing.ts';
 import { loadTrustStore, validateEnvelope } from '../../src/fedmsg/validate.ts';
 
@@ -70,6 +70,20 @@ describe('the envelope of an emission', () => {
     const first = encodeEnvelope(emission, { username: 'resultsbus', signer }).bytes;
     const again = encodeEnvelope(structuredClone(emission), { username: 'resultsbus', signer }).bytes;
     expect(first.equals(again)).toBe(true);
+  });
+
+  it('gives the same bytes when signed on the thread pool', async () => {
+    const emissions = Array.from({ length: 8 }, (_, i) => ({ ...emission, seq: i + 1, msgId: `2026-0000000${i}` }));
+    // Started together, as the bridge does: each result belongs to its own emission.
+    const pooled = await Promise.all(emissions.map((e) => encodeEnvelopeAsync(e, { username: 'resultsbus', signer })));
+    pooled.forEach((frames, i) => {
+      const e = emissions[i] ?? emission;
+      expect(frames.topic).toBe(e.topic);
+      expect(frames.bytes.toString('utf8')).toBe(encodeEnvelope(e, { username: 'resultsbus', signer }).bytes.toString('utf8'));
+    });
+    const unsigned = await encodeEnvelopeAsync(emission, { username: 'resultsbus' });
+    expect(unsigned.bytes.equals(encodeEnvelope(emission, { username: 'resultsbus' }).bytes)).toBe(true);
+    await expect(encodeEnvelopeAsync({ ...emission, seq: 0 }, { username: 'resultsbus', signer })).rejects.toThrow('emission seq must be a positive integer, got 0');
   });
 
   it('is accepted by a validator when signed', () => {
