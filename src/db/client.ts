@@ -309,7 +309,9 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
   };
   const lanes: Lane[] = [];
   const free: Lane[] = [];
-  const waiting: Array<(lane: Lane) => void> = [];
+  const waiting: Array<{ resolve: (lane: Lane) => void; reject: (error: Error) => void }> = [];
+  let closed = false;
+  const closedError = (): Error => new Error('the database handle is closed');
   const newLane = (): Lane => {
     const lane: Lane = {
       sql: connectPostgres(url, {
@@ -339,18 +341,23 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
     return lane;
   };
   const acquire = (): Promise<Lane> | Lane => {
+    if (closed) throw closedError();
     const lane = free.pop();
     if (lane) return lane;
     if (lanes.length < size) return newLane();
-    return new Promise((resolve) => waiting.push(resolve));
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
   };
   const release = (lane: Lane): void => {
     const next = waiting.shift();
-    if (next) next(lane);
+    if (next) next.resolve(lane);
     else free.push(lane);
   };
   return {
     async close() {
+      // Calls still waiting for a lane fail now instead of never settling;
+      // the ones on a lane finish (or fail) with its connection.
+      closed = true;
+      for (const waiter of waiting.splice(0)) waiter.reject(closedError());
       await Promise.all(lanes.map((lane) => lane.sql.end({ timeout: 5 })));
     },
     async statement<T>(query: SQL): Promise<T[]> {
