@@ -63,6 +63,7 @@ export class App {
   private disposeWs: (() => void | Promise<void>) | undefined;
   private bridgeValue: Bridge | undefined;
   private stopRequested = false;
+  private starting: Promise<string> | undefined;
 
   private constructor(
     readonly options: AppOptions,
@@ -105,7 +106,13 @@ export class App {
    * Listens on HOST:PORT, then attaches graphql-ws. The port is taken first so
    * that a port in use fails with one clear error and nothing else opened.
    */
-  async start(): Promise<string> {
+  start(): Promise<string> {
+    this.starting = this.open();
+    return this.starting;
+  }
+
+  private async open(): Promise<string> {
+    if (this.stopRequested) throw new Error('the app was stopped before it started');
     const server = createServer((req, res) => void this.handle(req, res));
     const { host, port } = this.options.config;
     await new Promise<void>((resolve, reject) => {
@@ -224,13 +231,20 @@ export class App {
   /** Stops listening, ends subscriptions and open sockets, and stops the notification feed. */
   async stop(): Promise<void> {
     this.stopRequested = true;
+    // A start on its way first finishes (or fails); then everything it opened is closed.
+    await this.starting?.catch(() => {});
     await this.bridgeValue?.stop();
     this.bridgeValue = undefined;
+    // Each part is taken before it is closed, so a second stop() finds nothing left to close.
     const server = this.server;
     this.server = undefined;
-    for (const client of this.wsServer?.clients ?? []) client.terminate();
-    await this.disposeWs?.();
-    await new Promise<void>((resolve) => (this.wsServer ? this.wsServer.close(() => resolve()) : resolve()));
+    const wsServer = this.wsServer;
+    this.wsServer = undefined;
+    const disposeWs = this.disposeWs;
+    this.disposeWs = undefined;
+    for (const client of wsServer?.clients ?? []) client.terminate();
+    await disposeWs?.();
+    await new Promise<void>((resolve) => (wsServer ? wsServer.close(() => resolve()) : resolve()));
     if (server) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
