@@ -97,6 +97,73 @@ export function submitTime(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** Where a result sits: its ids and its place in its key's history. */
+interface Placed {
+  id: number;
+  testcaseId: number;
+  itemId: number;
+  taskStateId: number;
+  stateVersion: number;
+}
+
+/** The key's fields, as results and emissions show them. */
+function keyFields(input: ValidResultInput, at: Placed): Pick<ResultView, 'testcaseId' | 'testcase' | 'itemId' | 'item' | 'type' | 'arch'> {
+  return { testcaseId: at.testcaseId, testcase: input.testcase, itemId: at.itemId, item: input.item, type: input.type, arch: archOut(input.arch) };
+}
+
+/** What the API answers of a result just recorded (without its emission links). */
+function resultViewOf(input: ValidResultInput, at: Placed, now: Date): Omit<ResultView, 'emissionSeq' | 'duplicateOfSeq'> {
+  return {
+    id: at.id,
+    ...keyFields(input, at),
+    outcome: input.outcome,
+    note: input.note,
+    refUrl: input.refUrl,
+    data: input.data,
+    groups: input.groups,
+    submittedAt: now,
+    forced: input.force,
+    taskStateId: at.taskStateId,
+    stateVersion: at.stateVersion,
+  };
+}
+
+/** The emission a result produced, as the API answers it; its body is Taskotron's (spec/fedmsg.md). */
+function emissionViewOf(
+  input: ValidResultInput,
+  at: Placed,
+  now: Date,
+  fields: { msgId: string; topic: string; prevOutcome: string | null; forced: boolean },
+): Omit<EmissionView, 'seq'> {
+  const body: EmissionBody = {
+    task: { name: input.testcase, item: input.item, type: input.type, arch: archOut(input.arch) },
+    result: {
+      id: at.id,
+      submit_time: submitTime(now),
+      prev_outcome: fields.prevOutcome,
+      outcome: input.outcome,
+      log_url: input.refUrl,
+      forced: fields.forced,
+    },
+  };
+  return {
+    msgId: fields.msgId,
+    topic: fields.topic,
+    timestamp: Math.floor(now.getTime() / 1000),
+    body,
+    outcome: input.outcome,
+    prevOutcome: fields.prevOutcome,
+    forced: fields.forced,
+    resultId: at.id,
+    taskStateId: at.taskStateId,
+    ...keyFields(input, at),
+    createdAt: now,
+    publishedAt: null,
+  };
+}
+
+const newMsgId = (now: Date): string => `${now.getUTCFullYear()}-${randomUUID()}`;
+
 /** Compresses sorted ids to `a-b,c` ranges for a NOTIFY payload (at most 8000 bytes). */
 function idRanges(ids: number[]): string[] {
   const sorted = [...ids].sort((a, b) => a - b);
@@ -192,7 +259,7 @@ export class Recorder {
     if (testcaseId === undefined || itemId === undefined) return null;
     const now = new Date();
     const nowIso = now.toISOString();
-    const msgId = `${now.getUTCFullYear()}-${randomUUID()}`;
+    const msgId = newMsgId(now);
     const timestamp = Math.floor(now.getTime() / 1000);
     const rows = await statement<{
       id: number;
@@ -266,57 +333,16 @@ export class Recorder {
     );
     const row = rows[0];
     if (row === undefined) return null;
-    const id = Number(row.result_id);
     const seq = row.seq === null ? null : Number(row.seq);
-    const view: ResultView = {
-      id,
-      testcaseId,
-      testcase: input.testcase,
-      itemId,
-      item: input.item,
-      type: input.type,
-      arch: archOut(input.arch),
-      outcome: input.outcome,
-      note: input.note,
-      refUrl: input.refUrl,
-      data: input.data,
-      groups: input.groups,
-      submittedAt: now,
-      forced: input.force,
-      taskStateId: row.id,
-      stateVersion: row.state_version,
+    const at: Placed = { id: Number(row.result_id), testcaseId, itemId, taskStateId: row.id, stateVersion: row.state_version };
+    const result: ResultView = {
+      ...resultViewOf(input, at, now),
       emissionSeq: seq,
       duplicateOfSeq: seq === null && row.last_emission_seq !== null ? Number(row.last_emission_seq) : null,
     };
-    if (seq === null) return { result: view, emission: null };
-    const forced = seq !== null && row.forced;
-    const body: EmissionBody = {
-      task: { name: input.testcase, item: input.item, type: input.type, arch: archOut(input.arch) },
-      result: { id, submit_time: submitTime(now), prev_outcome: row.prev_outcome, outcome: input.outcome, log_url: input.refUrl, forced },
-    };
-    return {
-      result: view,
-      emission: {
-        seq,
-        msgId,
-        topic: this.options.topic,
-        timestamp,
-        body,
-        outcome: input.outcome,
-        prevOutcome: row.prev_outcome,
-        forced,
-        resultId: id,
-        taskStateId: row.id,
-        testcaseId,
-        testcase: input.testcase,
-        itemId,
-        item: input.item,
-        type: input.type,
-        arch: archOut(input.arch),
-        createdAt: now,
-        publishedAt: null,
-      },
-    };
+    if (seq === null) return { result, emission: null };
+    const fields = { msgId, topic: this.options.topic, prevOutcome: row.prev_outcome, forced: row.forced };
+    return { result, emission: { ...emissionViewOf(input, at, now, fields), seq } };
   }
 
   private async resolveTestcases(tx: Statements, names: string[], created: Array<[string, number]>): Promise<Map<string, number>> {
@@ -481,41 +507,18 @@ export class Recorder {
       if (neverEmitted || changed || input.force) {
         const prevOutcome = neverEmitted ? null : state.emittedOutcome;
         emitK = emissionRows.length + 1;
-        const body: EmissionBody = {
-          task: { name: input.testcase, item: input.item, type: input.type, arch: archOut(input.arch) },
-          result: {
-            id,
-            submit_time: submitTime(now),
-            prev_outcome: prevOutcome,
-            outcome: input.outcome,
-            log_url: input.refUrl,
-            forced: !neverEmitted && !changed,
-          },
-        };
-        emission = {
-          msgId: `${now.getUTCFullYear()}-${randomUUID()}`,
+        const at: Placed = { id, testcaseId, itemId, taskStateId: state.id, stateVersion: state.stateVersion };
+        emission = emissionViewOf(input, at, now, {
+          msgId: newMsgId(now),
           topic: this.options.topic,
-          timestamp: Math.floor(now.getTime() / 1000),
-          body,
-          outcome: input.outcome,
           prevOutcome,
-          forced: body.result.forced,
-          resultId: id,
-          taskStateId: state.id,
-          testcaseId,
-          testcase: input.testcase,
-          itemId,
-          item: input.item,
-          type: input.type,
-          arch: archOut(input.arch),
-          createdAt: now,
-          publishedAt: null,
-        };
+          forced: !neverEmitted && !changed,
+        });
         emissionRows.push({
           k: emitK,
           msg_id: emission.msgId,
           topic: emission.topic,
-          body: JSON.stringify(body),
+          body: JSON.stringify(emission.body),
           timestamp: emission.timestamp,
           outcome: input.outcome,
           prev_outcome: prevOutcome,
@@ -550,24 +553,7 @@ export class Recorder {
         dup_seq: dup?.kind === 'stored' ? dup.seq : null,
       });
       decided.push({
-        view: {
-          id,
-          testcaseId,
-          testcase: input.testcase,
-          itemId,
-          item: input.item,
-          type: input.type,
-          arch: archOut(input.arch),
-          outcome: input.outcome,
-          note: input.note,
-          refUrl: input.refUrl,
-          data: input.data,
-          groups: input.groups,
-          submittedAt: now,
-          forced: input.force,
-          taskStateId: state.id,
-          stateVersion: state.stateVersion,
-        },
+        view: resultViewOf(input, { id, testcaseId, itemId, taskStateId: state.id, stateVersion: state.stateVersion }, now),
         emit: emitK,
         dup,
         emission,

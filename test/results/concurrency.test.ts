@@ -68,6 +68,18 @@ function expectRuleHeld(results: KeyResult[]): { emissions: number } {
   return { emissions };
 }
 
+/** Every writer was told the truth about its own result: what it was answered is what was stored. */
+function expectAnswersTrue(answers: Recorded[], stored: KeyResult[]): void {
+  const byId = new Map(stored.map((r) => [r.resultId, r]));
+  for (const a of answers) {
+    const r = byId.get(a.recordResult.result.resultId);
+    expect(r?.stateVersion).toBe(a.recordResult.result.stateVersion);
+    expect(a.recordResult.emitted).toBe(r?.emissionSeq !== null);
+    expect(a.recordResult.emission?.prevOutcome ?? null).toBe(r?.prevOutcome ?? null);
+    expect(a.recordResult.duplicateOf?.seq ?? null).toBe(r?.duplicateOf ?? null);
+  }
+}
+
 async function keyResults(server: TestServer, key: { testcase: string; item: string; type: string }): Promise<KeyResult[]> {
   const out: KeyResult[] = [];
   let after: string | null = null;
@@ -146,15 +158,9 @@ describe(`concurrent writers (${engine})`, () => {
     const answers = await Promise.all(
       outcomes.map((outcome) => server.data<Recorded>(RECORD, { input: { ...key, outcome } })),
     );
-    // Every writer was told the truth about its own result.
     const stored = await keyResults(server, key);
     expect(stored).toHaveLength(50);
-    const byId = new Map(stored.map((r) => [r.resultId, r]));
-    for (const a of answers) {
-      const r = byId.get(a.recordResult.result.resultId);
-      expect(r?.stateVersion).toBe(a.recordResult.result.stateVersion);
-      expect(a.recordResult.emitted).toBe(r?.emissionSeq !== null);
-    }
+    expectAnswersTrue(answers, stored);
     const { emissions } = expectRuleHeld(stored);
     expect(emissions).toBeGreaterThan(1);
     // No duplicate emission rows for the key: one per change point.
@@ -172,14 +178,7 @@ describe(`concurrent writers (${engine})`, () => {
     const answers = await Promise.all(outcomes.map((outcome) => server.data<Recorded>(RECORD, { input: { ...key, outcome } })));
     const stored = await keyResults(server, key);
     expect(stored).toHaveLength(51);
-    const byId = new Map(stored.map((r) => [r.resultId, r]));
-    for (const a of answers) {
-      const r = byId.get(a.recordResult.result.resultId);
-      expect(r?.stateVersion).toBe(a.recordResult.result.stateVersion);
-      expect(a.recordResult.emitted).toBe(r?.emissionSeq !== null);
-      expect(a.recordResult.emission?.prevOutcome ?? null).toBe(r?.prevOutcome ?? null);
-      expect(a.recordResult.duplicateOf?.seq ?? null).toBe(r?.duplicateOf ?? null);
-    }
+    expectAnswersTrue(answers, stored);
     const { emissions } = expectRuleHeld(stored);
     expect(emissions).toBeGreaterThan(2);
     expect(await allSeqs(server)).toEqual(Array.from({ length: before + emissions - 1 }, (_, i) => i + 1));
