@@ -312,7 +312,14 @@ export class Bridge {
     const iterator = source(this.sentSeq, attempt.signal)[Symbol.asyncIterator]();
     const pending: Array<{ seq: number; frames: Promise<{ topic: string; bytes: Buffer }> }> = [];
     let queuedSeq = this.sentSeq;
-    let next: Promise<IteratorResult<EmissionForBus>> | undefined = iterator.next();
+    // The stream may fail while the window is full and nobody awaits `next`:
+    // it is awaited (and its failure thrown) once there is room again.
+    const pull = (): Promise<IteratorResult<EmissionForBus>> => {
+      const promise = iterator.next();
+      promise.catch(() => {});
+      return promise;
+    };
+    let next: Promise<IteratorResult<EmissionForBus>> | undefined = pull();
     try {
       while (!signal.aborted && (next !== undefined || pending.length > 0)) {
         const head = pending[0];
@@ -328,7 +335,7 @@ export class Bridge {
           next = undefined;
           if (event.result.done) continue;
           const emission = event.result.value;
-          next = iterator.next();
+          next = pull();
           // Anything at or below what is queued was seen already (a resubscription's overlap).
           if (emission.seq <= queuedSeq) continue;
           // The stream is gap-free; a gap means a broken source, and the
@@ -354,7 +361,6 @@ export class Bridge {
     } finally {
       signal.removeEventListener('abort', stop);
       attempt.abort();
-      next?.catch(() => {});
       void iterator.return?.()?.catch(() => {});
     }
   }

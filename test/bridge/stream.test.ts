@@ -8,6 +8,7 @@ import { Bridge } from '../../src/bridge/bridge.ts';
 import { readCursor } from '../../src/bridge/cursor.ts';
 import type { EmissionSource } from '../../src/bridge/source.ts';
 import type { EmissionForBus } from '../../src/fedmsg/envelope.ts';
+import { loadSigner, type Signer } from '../../src/fedmsg/signing.ts';
 import { BusListener } from '../helpers/bus.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -39,7 +40,7 @@ afterEach(async () => {
   bus = bridge = undefined;
 });
 
-async function start(source: EmissionSource, lines: string[]): Promise<BusListener> {
+async function start(source: EmissionSource, lines: string[], signer?: Signer): Promise<BusListener> {
   bridge = await Bridge.start({
     database,
     source,
@@ -49,7 +50,7 @@ async function start(source: EmissionSource, lines: string[]): Promise<BusListen
     postInitSleepMs: 1000,
     retryMs: 50,
     cursorFlushMs: 10,
-    envelope: { username: 'test' },
+    envelope: { username: 'test', ...(signer ? { signer } : {}) },
     log: (line) => lines.push(line),
   });
   return BusListener.connect(bridge.endpoint ?? '');
@@ -81,4 +82,32 @@ it('says which seq it cannot publish, and tries again from there without moving 
   expect(subscriptions).toEqual([0, 1]);
   expect(lines.join('\n')).toMatch(/cannot publish seq 2: .*NaN.*; trying again after seq 1/);
   await expect.poll(() => readCursor(database.db, 'default')).toBe(3);
+});
+
+it('survives the stream failing while its signing window is full, and resumes after the last seq it sent', async () => {
+  const pki = (name: string): string => new URL(`../fixtures/fedmsg/pki/${name}`, import.meta.url).pathname;
+  const real = await loadSigner(pki('results-emitter.crt'), pki('results-emitter.key'));
+  // Slow signatures keep the window full while the stream fails behind it.
+  const signer: Signer = { ...real, signAsync: async (e) => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return real.signAsync(e);
+  } };
+  const lines: string[] = [];
+  const subscriptions: number[] = [];
+  const source: EmissionSource = async function* (after, signal) {
+    subscriptions.push(after);
+    for (let seq = after + 1; seq <= 8; seq++) {
+      if (subscriptions.length === 1 && seq === 6) throw new Error('stream lost');
+      yield emission(seq);
+    }
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+  };
+  bus = await start(source, lines, signer);
+  const got = await bus.waitFor(8);
+  expect(got.map((m) => m.envelope.seq_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  expect(got.every((m) => m.envelope.crypto === 'x509')).toBe(true);
+  // Nothing past the last seq sent was lost or skipped: the second subscription starts there.
+  expect(subscriptions).toHaveLength(2);
+  expect(lines.join('\n')).toContain(`lost the emission stream (stream lost); resuming after seq ${subscriptions[1]}`);
+  await expect.poll(() => readCursor(database.db, 'default')).toBe(8);
 });
