@@ -18,7 +18,7 @@
  * `Origin` header: CORS), chunked bodies, bodies over the size limit, and
  * bodies that are not a plain `{ query, variables?, operationName? }` object
  * (yoga has the error messages for those: the body, already read, is passed
- * on to it).
+ * on to it), as are subscriptions, which yoga refuses over plain JSON.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { processRegularResult } from 'graphql-yoga';
@@ -107,15 +107,20 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
 export async function shortRoad(yoga: Yoga, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const body = await readBody(req);
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`;
+  // The full road, with the body already read.
+  const fullRoad = async (): Promise<void> =>
+    send(res, await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers: requestHeaders(req), body: body.toString('utf8') })));
   const params = plainParams(body);
-  if (params === undefined) {
-    // Yoga says what is wrong with it.
-    await send(res, await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers: requestHeaders(req), body: body.toString('utf8') })));
-    return;
-  }
+  // Yoga says what is wrong with it.
+  if (params === undefined) return fullRoad();
   const request = new yoga.fetchAPI.Request(url, { method: 'POST', headers: requestHeaders(req) });
   const serverContext: ServerContext = {};
   const result = await yoga.getResultForParams({ params, request }, serverContext);
   if (result === undefined) throw new Error('yoga gave no result for a GraphQL request');
+  if (Symbol.asyncIterator in result) {
+    // A subscription: yoga refuses it over plain JSON and says what it would take.
+    await result[Symbol.asyncIterator]().return?.();
+    return fullRoad();
+  }
   await send(res, processRegularResult(result, yoga.fetchAPI, 'application/json'));
 }
