@@ -5,6 +5,7 @@
  * accepts, rather than surfacing later as a confusing runtime error.
  */
 import { userInfo } from 'node:os';
+import { socketOf } from './db/url.ts';
 
 export const STANDARD_OUTCOMES = [
   'PASSED',
@@ -154,6 +155,13 @@ export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = str(env, 'DATABASE_URL', '');
   if (databaseUrl !== '' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must start with postgres:// or postgresql://, got ${JSON.stringify(databaseUrl)}`);
+  }
+  if (databaseUrl !== '') {
+    try {
+      socketOf(databaseUrl);
+    } catch (error) {
+      throw new ConfigError(`DATABASE_URL: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
   return {
     host: str(env, 'HOST', '127.0.0.1'),

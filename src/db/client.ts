@@ -12,6 +12,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
+import { socketOf } from './url.ts';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -66,22 +67,8 @@ export interface DatabaseOptions {
  * On one machine the socket costs less per round trip than TCP on 127.0.0.1.
  */
 export function connectPostgres(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
-  const { url: rest, host } = socketOf(url);
-  return postgres(rest, host === undefined ? options : { ...options, host });
-}
-
-/** Splits libpq's `host` query parameter off a URL (postgres.js would send it to the server as a setting). */
-export function socketOf(url: string): { url: string; host: string | undefined } {
-  const [base = url, query] = url.split('?', 2);
-  if (query === undefined) return { url, host: undefined };
-  const params = new URLSearchParams(query);
-  const host = params.get('host');
-  if (host === null || host === '') return { url, host: undefined };
-  params.delete('host');
-  // libpq lets the URL's host be empty when the parameter names it; postgres.js needs one.
-  const withHost = base.replace(/^(postgres(?:ql)?:\/\/(?:[^@/]*@)?)(?=\/|$)/, '$1localhost');
-  const left = params.toString();
-  return { url: left === '' ? withHost : `${withHost}?${left}`, host };
+  const { url: rest, host, port } = socketOf(url);
+  return postgres(rest, { ...options, ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) });
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {

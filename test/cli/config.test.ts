@@ -22,6 +22,11 @@ const cases: Array<{ command: string[]; env: Record<string, string>; message: st
   { command: ['serve'], env: { PORT: '70000' }, message: 'PORT must be a whole number from 0 to 65535, got 70000' },
   { command: ['migrate'], env: { DATABASE_URL: 'mysql://x' }, message: 'DATABASE_URL must start with postgres:// or postgresql://, got "mysql://x"' },
   {
+    command: ['migrate'],
+    env: { DATABASE_URL: 'postgres://rb@localhost/rb?host=/var/run/postgresql&port=abc' },
+    message: 'DATABASE_URL: the port parameter of the database URL must be a port number, got "abc"',
+  },
+  {
     command: ['serve'],
     env: { RESULTSBUS_EXTRA_OUTCOMES: 'WAIVED,bad-name' },
     message: `RESULTSBUS_EXTRA_OUTCOMES: "bad-name" is not a valid outcome name; use upper-case letters, digits and '_' (e.g. WAIVED)`,
