@@ -34,6 +34,10 @@ interface KeyResult {
   resultId: number;
   stateVersion: number;
   outcome: string;
+  /** Recorded with force: true. */
+  force: boolean;
+  /** The forced flag of the emission it produced. */
+  emissionForced: boolean | null;
   emissionSeq: number | null;
   prevOutcome: string | null;
   duplicateOf: number | null;
@@ -50,10 +54,11 @@ function expectRuleHeld(results: KeyResult[]): { emissions: number } {
   let lastSeq: number | null = null;
   let emissions = 0;
   for (const r of ordered) {
-    const shouldEmit = lastSeq === null || r.outcome !== emitted;
-    if (shouldEmit) {
+    const changed = lastSeq === null || r.outcome !== emitted;
+    if (changed || r.force) {
       expect(r.emissionSeq, `result ${r.resultId} (v${r.stateVersion}) should have emitted`).not.toBeNull();
       expect(r.prevOutcome).toBe(emitted);
+      expect(r.emissionForced, `result ${r.resultId} (v${r.stateVersion}) forced`).toBe(!changed);
       expect(r.duplicateOf).toBeNull();
       // Later changes of a key get later seqs: lock order and seq order agree.
       if (lastSeq !== null && r.emissionSeq !== null) expect(r.emissionSeq).toBeGreaterThan(lastSeq);
@@ -92,7 +97,8 @@ async function keyResults(server: TestServer, key: { testcase: string; item: str
               resultId: number;
               stateVersion: number;
               outcome: string;
-              emission: { seq: number; prevOutcome: string | null } | null;
+              forced: boolean;
+              emission: { seq: number; prevOutcome: string | null; forced: boolean } | null;
               duplicateOf: { seq: number } | null;
             };
           }>;
@@ -103,7 +109,7 @@ async function keyResults(server: TestServer, key: { testcase: string; item: str
       `query ($type: String!, $name: String!, $testcase: String!, $after: String) {
         item(type: $type, name: $name) {
           results(testcase: $testcase, first: 500, after: $after) {
-            edges { node { resultId stateVersion outcome emission { seq prevOutcome } duplicateOf { seq } } }
+            edges { node { resultId stateVersion outcome forced emission { seq prevOutcome forced } duplicateOf { seq } } }
             pageInfo { hasNextPage endCursor }
           }
         }
@@ -119,6 +125,8 @@ async function keyResults(server: TestServer, key: { testcase: string; item: str
         outcome: node.outcome,
         emissionSeq: node.emission?.seq ?? null,
         prevOutcome: node.emission?.prevOutcome ?? null,
+        force: node.forced,
+        emissionForced: node.emission?.forced ?? null,
         duplicateOf: node.duplicateOf?.seq ?? null,
       });
     }
@@ -174,8 +182,10 @@ describe(`concurrent writers (${engine})`, () => {
     await server.data<Recorded>(RECORD, { input: { ...key, outcome: 'PASSED' } });
     const before = (await allSeqs(server)).length;
     const next = random(51);
-    const outcomes = Array.from({ length: 50 }, () => OUTCOMES[Math.floor(next() * 2)] ?? 'PASSED');
-    const answers = await Promise.all(outcomes.map((outcome) => server.data<Recorded>(RECORD, { input: { ...key, outcome } })));
+    // Some are re-runs someone asked for (force).
+    const inputs = Array.from({ length: 50 }, () => ({ ...key, outcome: OUTCOMES[Math.floor(next() * 2)] ?? 'PASSED', force: next() < 0.1 }));
+    expect(inputs.some((i) => i.force)).toBe(true);
+    const answers = await Promise.all(inputs.map((input) => server.data<Recorded>(RECORD, { input })));
     const stored = await keyResults(server, key);
     expect(stored).toHaveLength(51);
     expectAnswersTrue(answers, stored);
