@@ -149,4 +149,71 @@ describe(`a result for a known key (${engine})`, () => {
       },
     ].sort((a, b) => String(a.arch).localeCompare(String(b.arch))));
   });
+
+  it('stores what the batch path stores for the same results, column for column', async () => {
+    const sequence = (item: string): RecordResultInput[] => {
+      const base = { testcase: 'dist.same', item, type: 'koji_build' };
+      return [
+        { ...base, outcome: 'PASSED', arch: 'noarch', note: 'n1', refUrl: 'https://example.org/a', data: { k: ['x', 'y'] }, groups: ['g'] },
+        { ...base, outcome: 'PASSED', arch: 'noarch' },
+        { ...base, outcome: 'FAILED', arch: 'noarch', refUrl: 'https://example.org/b', data: { one: 'two' } },
+        { ...base, outcome: 'FAILED', arch: 'noarch', force: true, note: 'again' },
+        { ...base, outcome: 'FAILED', arch: 'noarch' },
+        { ...base, outcome: 'PASSED' },
+        { ...base, outcome: 'PASSED', arch: 'noarch', groups: ['a', 'b'] },
+      ];
+    };
+    const { recorder } = server.app.services;
+    const db = server.database.db;
+    // One result per call: each but the first of a key takes the one-statement path...
+    const perCall: number[] = [];
+    for (const input of sequence('same-single-1.0-1.fc40')) {
+      statements = [];
+      await recorder.record(db, [input], 'input');
+      perCall.push(statements.length);
+    }
+    expect(perCall.map((n) => n === 1)).toEqual([false, true, true, true, true, false, true]);
+    // ... and the same results as one batch take the longer one.
+    await recorder.record(db, sequence('same-batch-1.0-1.fc40'));
+
+    /** The item's rows with ids turned into positions and the item's name blanked. */
+    const normalized = async (name: string): Promise<unknown> => {
+      const { item } = await server.data<{
+        item: {
+          results: { edges: Array<{ node: Record<string, unknown> & { resultId: number; emission: { seq: number } | null; duplicateOf: { seq: number } | null } }> };
+          emissions: { edges: Array<{ node: { seq: number; body: { task: Record<string, unknown>; result: Record<string, unknown> } } & Record<string, unknown> }> };
+          taskStates: Array<Record<string, unknown> & { arch: string | null; lastResult: { resultId: number }; lastEmission: { seq: number } }>;
+        };
+      }>(
+        `query ($name: String!) {
+          item(type: "koji_build", name: $name) {
+            results(first: 50) { edges { node { resultId arch outcome note refUrl data groups forced stateVersion emission { seq } duplicateOf { seq } } } }
+            emissions(first: 50) { edges { node { seq topic outcome prevOutcome forced body result { resultId } } } }
+            taskStates { arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }
+          }
+        }`,
+        { name },
+      );
+      const results = item.results.edges.map((e) => e.node).reverse();
+      const emissions = item.emissions.edges.map((e) => e.node);
+      const r = (id: number): number => results.findIndex((x) => x.resultId === id);
+      const e = (seq: number): number => emissions.findIndex((x) => x.seq === seq);
+      return {
+        results: results.map((x) => ({ ...x, resultId: r(x.resultId), emission: x.emission && e(x.emission.seq), duplicateOf: x.duplicateOf && e(x.duplicateOf.seq) })),
+        emissions: emissions.map((x) => ({
+          ...x,
+          seq: e(x.seq),
+          result: r((x['result'] as { resultId: number }).resultId),
+          body: { task: { ...x.body.task, item: 'ITEM' }, result: { ...x.body.result, id: r(Number(x.body.result['id'])), submit_time: 'T' } },
+        })),
+        taskStates: item.taskStates
+          .map((t) => ({ ...t, lastResult: r(t.lastResult.resultId), lastEmission: e(t.lastEmission.seq) }))
+          .sort((a, b) => String(a.arch).localeCompare(String(b.arch))),
+      };
+    };
+    const viaSingle = await normalized('same-single-1.0-1.fc40');
+    expect(viaSingle).toEqual(await normalized('same-batch-1.0-1.fc40'));
+    // And the comparison compares something: 7 results, 5 emissions (first, change, forced, first of no-arch, change).
+    expect(viaSingle).toMatchObject({ results: { length: 7 }, emissions: { length: 5 }, taskStates: { length: 2 } });
+  });
 });
