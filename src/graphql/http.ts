@@ -22,10 +22,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { processRegularResult } from 'graphql-yoga';
-import type { ServerContext, Yoga } from './yoga.ts';
+import { MAX_BODY_BYTES, type ServerContext, type Yoga } from './yoga.ts';
 
-/** Yoga's default `maxRequestBodySize`, which the full road applies. */
-export const MAX_BODY_BYTES = 25_000_000;
 
 const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
 

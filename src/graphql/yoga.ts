@@ -18,6 +18,9 @@ export type ServerContext = {
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
 
+/** The largest request body either road accepts (yoga's default, set here so both read it). */
+export const MAX_BODY_BYTES = 25_000_000;
+
 function toGraphQLError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
   if (original instanceof UserError) {
@@ -134,6 +137,7 @@ export function createYogaApp(services: Services): Yoga {
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
+    maxRequestBodySize: MAX_BODY_BYTES,
     landingPage: false,
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
     // Yoga logs each masked (unexpected) error here once; keep it to a bounded line.

@@ -14,6 +14,7 @@ import { RecordResultDocument } from '../../src/cli/record.ts';
 import type { Outcome } from '../../src/generated/graphql.ts';
 import { createContext } from '../../src/graphql/context.ts';
 import { BusListener } from '../helpers/bus.ts';
+import { deferred } from '../helpers/deferred.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { freePort, killAll, run, type Running, startCli } from './process.ts';
 
@@ -91,11 +92,10 @@ async function restartBridge(server: TestServer, meanwhile: () => Promise<void>)
   const { endpoint, replayEndpoint } = endpointsOf(server);
   await server.app.bridge?.stop();
   await meanwhile();
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => (release = resolve));
+  const released = deferred();
   const inner = schemaSource(server.app.yoga.getEnveloped({}).schema, () => createContext(server.app.services, null));
   const held: EmissionSource = async function* (after, signal) {
-    await released;
+    await released.promise;
     yield* inner(after, signal);
   };
   const config = server.app.options.config;
@@ -110,10 +110,10 @@ async function restartBridge(server: TestServer, meanwhile: () => Promise<void>)
     log: () => {},
   });
   cleanups.push(async () => {
-    release();
+    released.resolve();
     await bridge.stop();
   });
-  return { release };
+  return { release: released.resolve };
 }
 
 async function setCursor(server: TestServer, seq: number): Promise<void> {

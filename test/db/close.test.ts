@@ -6,26 +6,21 @@ import { sql } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 import { pipelineOf } from '../../src/db/client.ts';
 import { createTestDatabase, engine } from '../helpers/database.ts';
+import { deferred } from '../helpers/deferred.ts';
 
 it.runIf(engine === 'postgres')('fails the transactions still waiting for a connection when the handle closes', async () => {
   const database = await createTestDatabase({ poolSize: 1 });
   const pipeline = pipelineOf(database.db);
   if (pipeline === undefined) throw new Error('a PostgreSQL handle has a pipeline');
-  let release = (): void => {};
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let started = (): void => {};
-  const running = new Promise<void>((resolve) => {
-    started = resolve;
-  });
+  const held = deferred();
+  const running = deferred();
   // The one connection is taken...
   const first = pipeline.transaction(async (tx) => {
     await tx.rows(sql`SELECT 1`);
-    started();
-    await held;
+    running.resolve();
+    await held.promise;
   });
-  await running;
+  await running.promise;
   // ... so these wait for it.
   const waiting = [pipeline.statement(sql`SELECT 2`), pipeline.transaction((tx) => tx.rowsAndCommit(sql`SELECT 3`))];
   const settled = Promise.allSettled(waiting);
@@ -35,7 +30,7 @@ it.runIf(engine === 'postgres')('fails the transactions still waiting for a conn
     'Error: the database handle is closed',
     'Error: the database handle is closed',
   ]);
-  release();
+  held.resolve();
   await first.catch(() => {});
   await closing;
   await expect(pipeline.statement(sql`SELECT 4`)).rejects.toThrow('the database handle is closed');

@@ -8,7 +8,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, takesShortRoad } from '../../src/graphql/http.ts';
+import { takesShortRoad } from '../../src/graphql/http.ts';
+import { MAX_BODY_BYTES } from '../../src/graphql/yoga.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;

@@ -13,6 +13,7 @@ import { committedSeq, listEmissions } from '../../src/emissions/queries.ts';
 import type { RecordResultInput } from '../../src/results/validate.ts';
 import { engine } from '../helpers/database.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { deferred } from '../helpers/deferred.ts';
 import { random } from '../helpers/random.ts';
 
 const OUTCOMES = ['PASSED', 'FAILED', 'INFO', 'NEEDS_INSPECTION'] as const;
@@ -295,22 +296,16 @@ describe('the emission sequence', () => {
       const db = server.database.db;
       await recorder.record(db, [input('open-c')]);
       const start = await committedSeq(db);
-      let release = (): void => {};
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let aRecorded = (): void => {};
-      const aDone = new Promise<void>((resolve) => {
-        aRecorded = resolve;
-      });
+      const held = deferred();
+      const aDone = deferred();
       // A emits and stays open.
       const a = db.transaction(async (tx) => {
         const [r] = await recorder.record(tx, [input('open-a')]);
-        aRecorded();
-        await held;
+        aDone.resolve();
+        await held.promise;
         return r?.emission?.seq;
       });
-      await aDone;
+      await aDone.promise;
       // B emits on another key at the same time: it has to wait for A's commit to take its seq.
       let bSettled = false;
       const b = recorder.record(db, [input('open-b')]).then((r) => {
@@ -323,7 +318,7 @@ describe('the emission sequence', () => {
       // While A is open, readers see neither A's seq nor anything after it, and B has no seq yet.
       expect(await committedSeq(db)).toBe(start);
       expect(bSettled).toBe(false);
-      release();
+      held.resolve();
       const [seqA, seqB] = await Promise.all([a, b]);
       expect(seqA).toBe(start + 1);
       expect(seqB).toBe(start + 2);
