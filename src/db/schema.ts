@@ -179,6 +179,18 @@ export const bridgeCursors = pgTable('bridge_cursors', {
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Processes that have a `resultRecorded` subscriber, each with a lease it
+ * renews while it has one. Recording sends a result's NOTIFY only while some
+ * lease is current: a transaction that notifies takes a cluster-wide lock at
+ * commit and holds it through its WAL flush, so notifying every result would
+ * serialise every commit (see README, "Live results").
+ */
+export const resultListeners = pgTable('result_listeners', {
+  holder: text('holder').primaryKey(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
 export const apiTokens = pgTable(
   'api_tokens',
   {

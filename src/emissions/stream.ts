@@ -10,8 +10,11 @@
  * poll interval passes. Notifications only wake the loop; rows always come
  * from the table, so a lost notification delays and never loses.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Database, Db } from '../db/client.ts';
+import { hostname } from 'node:os';
+import { sql } from 'drizzle-orm';
+import { type Database, type Db, queryRows } from '../db/client.ts';
 import { EMISSIONS_CHANNEL, RESULTS_CHANNEL } from '../results/record.ts';
 import { type CommonFilter, resultsByIds } from '../results/queries.ts';
 import type { EmissionView, ResultView } from '../results/views.ts';
@@ -25,15 +28,33 @@ export interface LiveFeedOptions {
   pollMs?: number;
 }
 
+/** How long a lease on result notifications lasts (s), and how often a holder renews it (ms). */
+export const RESULT_LEASE_SECONDS = 60;
+const RESULT_LEASE_RENEW_MS = 20_000;
+
 /**
  * One LISTEN per process for both channels; streams wait on it. Emits
  * `seq` (highest committed seq announced) and `results` (ids).
+ *
+ * Results are announced only while some process holds a lease in
+ * `result_listeners` (see `RESULTS_FOLLOWED` in `src/results/record.ts`):
+ * the feed holds one while it has at least one `onResults` listener,
+ * renewing it every 20 s for 60 s, and drops it when the last one leaves. A
+ * process that dies keeps the others notifying for at most 60 s.
  */
 export class LiveFeed {
   private readonly events = new EventEmitter();
   private latestSeq = 0;
   private stops: Array<() => Promise<void>> = [];
   readonly pollMs: number;
+  /** This process's name in `result_listeners`. */
+  readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
+  private resultFollowers = 0;
+  private renewal: NodeJS.Timeout | undefined;
+  /** Lease writes, one after another (a drop must not overtake a later take). */
+  private leaseWrites: Promise<void> = Promise.resolve();
+  /** The write that took the current lease; `onResults` waits for it. */
+  private leaseTaken: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly db: Db,
@@ -80,14 +101,70 @@ export class LiveFeed {
     });
   }
 
-  onResults(listener: (ids: number[]) => void): () => void {
+  /**
+   * Calls `listener` with the ids of results recorded by any process from now
+   * on. Resolves, with the function that stops it, once this process's lease
+   * is committed: every result recorded after that is announced.
+   */
+  async onResults(listener: (ids: number[]) => void): Promise<() => void> {
     this.events.on('results', listener);
-    return () => this.events.off('results', listener);
+    let followed = true;
+    const off = (): void => {
+      if (!followed) return;
+      followed = false;
+      this.events.off('results', listener);
+      if (--this.resultFollowers === 0) this.dropLease();
+    };
+    if (++this.resultFollowers === 1) this.takeLease();
+    try {
+      await this.leaseTaken;
+    } catch (error) {
+      off();
+      throw error;
+    }
+    return off;
+  }
+
+  private writeLease(write: () => Promise<unknown>): Promise<void> {
+    const done = this.leaseWrites.then(async () => {
+      await write();
+    });
+    this.leaseWrites = done.catch(() => {});
+    return done;
+  }
+
+  private takeLease(): void {
+    const renew = (): Promise<void> =>
+      this.writeLease(() =>
+        queryRows(
+          this.db,
+          sql`WITH gone AS (DELETE FROM result_listeners WHERE expires_at < now() AND holder <> ${this.holder})
+              INSERT INTO result_listeners (holder, expires_at)
+              VALUES (${this.holder}, now() + make_interval(secs => ${RESULT_LEASE_SECONDS}))
+              ON CONFLICT (holder) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+        ),
+      );
+    this.leaseTaken = renew();
+    // A failed renewal is retried at the next one; the lease outlasts two.
+    this.renewal = setInterval(() => void renew().catch(() => {}), RESULT_LEASE_RENEW_MS);
+    this.renewal.unref();
+  }
+
+  private dropLease(): Promise<void> {
+    clearInterval(this.renewal);
+    this.renewal = undefined;
+    // Best effort: a lease left behind expires on its own.
+    return this.writeLease(() => queryRows(this.db, sql`DELETE FROM result_listeners WHERE holder = ${this.holder}`)).catch(() => {});
   }
 
   async stop(): Promise<void> {
     const stops = this.stops;
     this.stops = [];
+    if (this.resultFollowers > 0) {
+      this.resultFollowers = 0;
+      await this.dropLease();
+    }
+    await this.leaseWrites;
     await Promise.all(stops.map((s) => s()));
     this.events.removeAllListeners();
   }
@@ -164,7 +241,7 @@ export function followResults(
   return abortable(async function* (signal) {
     const queue: number[][] = [];
     let wake: (() => void) | undefined;
-    const off = feed.onResults((ids) => {
+    const off = await feed.onResults((ids) => {
       queue.push(ids);
       wake?.();
     });

@@ -36,6 +36,15 @@ export const EMISSIONS_CHANNEL = 'resultsbus_emissions';
 /** NOTIFY channel carrying the ids of recorded results, as ranges `a-b,c`. */
 export const RESULTS_CHANNEL = 'resultsbus_results';
 
+/**
+ * True while some process follows `resultRecorded` (holds a current lease in
+ * `result_listeners`; see `LiveFeed`). Result notifications are sent only
+ * then: a transaction that sends a NOTIFY takes a cluster-wide lock at commit
+ * and holds it through its WAL flush, which would otherwise serialise the
+ * commits of every result.
+ */
+const RESULTS_FOLLOWED = sql`EXISTS (SELECT 1 FROM result_listeners WHERE expires_at > now())`;
+
 export interface RecorderOptions {
   /** Outcome names accepted. */
   outcomes: readonly string[];
@@ -324,7 +333,7 @@ export class Recorder {
           )
           SELECT x.id, x.result_id, x.seq, x.prev_outcome, x.last_emission_seq, x.state_version + 1 AS state_version, x.forced,
                  CASE WHEN x.seq IS NULL THEN NULL ELSE pg_notify(${EMISSIONS_CHANNEL}, x.seq::text) END AS notified,
-                 pg_notify(${RESULTS_CHANNEL}, x.result_id::text) AS notified_result
+                 CASE WHEN ${RESULTS_FOLLOWED} THEN pg_notify(${RESULTS_CHANNEL}, x.result_id::text) END AS notified_result
           FROM x`,
     );
     const row = rows[0];
@@ -686,6 +695,7 @@ function writeStatement(
         notify_r AS (
           SELECT count(pg_notify(${RESULTS_CHANNEL}, p)) AS n
           FROM jsonb_array_elements_text(${JSON.stringify(idRanges(resultIds))}::jsonb) AS p
+          WHERE ${RESULTS_FOLLOWED}
         )
         -- The writing CTEs run to completion whether or not anything reads
         -- them; notify_r is a plain SELECT and runs only when read.
