@@ -173,7 +173,7 @@ describe(`resultRecorded over graphql-ws (${engine})`, () => {
 });
 
 describe.skipIf(engine === 'pglite')('across processes (PostgreSQL LISTEN/NOTIFY)', () => {
-  it('a subscriber on a second API instance gets emissions recorded through the first', async () => {
+  it('a subscriber on a second API instance gets emissions and results recorded through the first', async () => {
     const url = server.database.url;
     if (!url) throw new Error('no database URL');
     // A second instance with its own connection pool and its own LISTEN, as another replica would have.
@@ -191,6 +191,22 @@ describe.skipIf(engine === 'pglite')('across processes (PostgreSQL LISTEN/NOTIFY
         await server.data(RECORD, { input: { testcase: 'dist.replica', item: 'rep-1', type: 'koji_build', outcome: 'ERROR' } });
         const got = await live;
         expect(got.map((v) => [v.emissions.seq, v.emissions.outcome])).toEqual([[before + 1, 'ERROR']]);
+
+        // resultRecorded: the first instance has no follower of its own; the
+        // second one's lease is what makes it announce its results.
+        const results = collect<{ resultRecorded: { testcase: string; item: string; outcome: string } }>(
+          client,
+          `subscription { resultRecorded(filter: { testcase: "dist.replica" }) { testcase item outcome } }`,
+          {},
+          2,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await server.data(RECORD, { input: { testcase: 'dist.replica', item: 'rep-1', type: 'koji_build', outcome: 'ERROR' } });
+        await server.data(RECORD, { input: { testcase: 'dist.replica', item: 'rep-2', type: 'koji_build', outcome: 'PASSED' } });
+        expect((await results).map((v) => v.resultRecorded)).toEqual([
+          { testcase: 'dist.replica', item: 'rep-1', outcome: 'ERROR' },
+          { testcase: 'dist.replica', item: 'rep-2', outcome: 'PASSED' },
+        ]);
       } finally {
         await client.dispose();
       }
