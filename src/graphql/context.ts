@@ -57,8 +57,10 @@ export function createLoaders(db: Db): Loaders {
 }
 
 /**
- * Loads a row another row points at. A foreign key guarantees it exists, so
- * a miss is a broken database, not a user's mistake.
+ * Loads a row another row points at. The recording statements write every
+ * pointer together with the row it points at, and nothing is deleted
+ * (test/results/integrity.test.ts), so a miss is a broken database, not a
+ * user's mistake.
  */
 export async function loadRequired<K, V>(loader: DataLoader<K, V | undefined>, key: K, what: string): Promise<V> {
   const row = await loader.load(key);

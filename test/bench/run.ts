@@ -7,12 +7,15 @@
  *                                 fill to 60,000, phases of 2-4 s
  *
  * Environment:
- *   BENCH_DATABASE_URL      server to create the run's database on
- *                           (default postgres://postgres@127.0.0.1:5432/postgres);
- *                           the database is dropped at the end
+ *   BENCH_DATABASE_URL      server to create the run's database on; the database is dropped at the end.
+ *                           Default: the local PostgreSQL through its Unix socket when there is one
+ *                           (postgres://postgres@localhost/postgres?host=/var/run/postgresql, as libpq
+ *                           and psql reach a local server by default), else
+ *                           postgres://postgres@127.0.0.1:5432/postgres
  *   BENCH_SCALE             `quick` or `full` (as --quick)
  *   BENCH_FILL              results to fill the store to before the large-store phases (default 1,000,000)
- *   BENCH_PHASES            comma-separated subset of `1,2,3,4` (default all; the seed and the fill always run)
+ *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6` (default all; the seed and the fill run
+ *                           with any of 1-4)
  *   BENCH_SERVER_NODE_ARGS  node flags for the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  *   BENCH_HTTP              `http` (node:http, keep-alive Agent; default) or `fetch` (see client.ts)
  *   BENCH_PACED_RATE        rate of phase 4 (default 500; the target is only judged at 500)
@@ -37,11 +40,17 @@
  *              5 commit-to-SUB-socket latency at 500 emissions/s, signed; 6 bridge throughput,
  *              unsigned and signed
  *
+ *   0          this machine with no resultsbus code: a bare node:http server driven by the same
+ *              client (16 connections, the same bodies), and one-row commits on PostgreSQL from 16
+ *              connections, plain and with a NOTIFY each; see ceilings.ts
+ *
  * Each measured phase runs after a short warm-up (JIT, pool connections, id caches), which is not counted.
  */
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
 import { bridgeLatency, bridgeThroughput } from './bridge.ts';
+import { bareHttp, commitCeiling } from './ceilings.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
 import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
@@ -89,6 +98,8 @@ interface Scale {
   busMs: number;
   /** Bridge phase 6: stored emissions each bridge run publishes. */
   bridgeEmissions: number;
+  /** Phase 0: each ceiling's measured window. */
+  ceilingMs: number;
 }
 
 function scale(): Scale {
@@ -96,8 +107,8 @@ function scale(): Scale {
   const fill = process.env['BENCH_FILL'];
   const base: Scale = quick
     ? // A smaller key space, so that the small fill still leaves every key known (as in the full run).
-      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000, busMs: 4000, bridgeEmissions: 10_000 }
-    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000, busMs: 20_000, bridgeEmissions: 50_000 };
+      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000, busMs: 4000, bridgeEmissions: 10_000, ceilingMs: 2000 }
+    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000, busMs: 20_000, bridgeEmissions: 50_000, ceilingMs: 5000 };
   if (fill !== undefined && fill !== '') {
     const n = Number(fill.replace(/[_,]/g, ''));
     if (!Number.isInteger(n) || n < base.seed) throw new Error(`BENCH_FILL must be a whole number >= ${base.seed}, got ${fill}`);
@@ -108,9 +119,9 @@ function scale(): Scale {
 
 function phases(): Set<string> {
   const raw = process.env['BENCH_PHASES'];
-  const all = ['1', '2', '3', '4', '5', '6'];
+  const all = ['0', '1', '2', '3', '4', '5', '6'];
   const chosen = new Set(raw ? raw.split(',').map((s) => s.trim()) : all);
-  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 1,2,3,4,5,6`);
+  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6`);
   return chosen;
 }
 
@@ -341,6 +352,12 @@ async function compareStores(
   return { ...out, rounds };
 }
 
+/** The local PostgreSQL through its Unix socket when there is one, else on 127.0.0.1:5432. */
+function defaultDatabaseUrl(): string {
+  const dir = '/var/run/postgresql';
+  return existsSync(`${dir}/.s.PGSQL.5432`) ? `postgres://postgres@localhost/postgres?host=${dir}` : 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
 interface CpuTotals {
   /** CPU seconds. */
   server: number;
@@ -350,10 +367,11 @@ interface CpuTotals {
 async function main(): Promise<void> {
   const sc = scale();
   const chosen = phases();
-  const baseUrl = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const baseUrl = process.env['BENCH_DATABASE_URL'] ?? defaultDatabaseUrl();
   const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(/\s+/).filter((s) => s !== '');
   const t0 = performance.now();
   console.log(`resultsbus bench (${sc.name}): key space 50 testcases x ${count(sc.builds)} koji_build items, 10% outcome flips`);
+  console.log(`PostgreSQL: ${baseUrl}`);
   const stores: Array<{ db: BenchDatabase; server?: ServerChild }> = [];
   let cleaned = false;
   const cleanup = async (): Promise<void> => {
@@ -381,6 +399,18 @@ async function main(): Promise<void> {
   };
   try {
     const results: string[] = [];
+    if (chosen.has('0')) {
+      console.log(`\n[0] this machine with no resultsbus code: a bare node:http server and this client, ${HTTP_CLIENTS} connections; one-row commits on PostgreSQL from ${HTTP_CLIENTS} connections`);
+      const http = await bareHttp(sc.ceilingMs, HTTP_CLIENTS);
+      note(`bare HTTP: ${rate(http.rate)} requests/s; cpu per request: server ${http.server.toFixed(3)} ms, bench client ${http.client.toFixed(3)} ms`);
+      const db = await createBenchDatabase(baseUrl);
+      stores.push({ db });
+      const pg = await commitCeiling(db, sc.ceilingMs, HTTP_CLIENTS);
+      note(`PostgreSQL one-row commits: ${rate(pg.plain)}/s; with a pg_notify in each: ${rate(pg.notifying)}/s`);
+      results.push(
+        `this machine, no resultsbus code: bare node:http + this client ${rate(http.rate)} requests/s (client ${http.client.toFixed(3)} ms cpu per request); PostgreSQL one-row commits ${rate(pg.plain)}/s, ${rate(pg.notifying)}/s with a NOTIFY each`,
+      );
+    }
     if (['1', '2', '3', '4'].some((p) => chosen.has(p))) await recordingPhases(open, chosen, sc, results);
     if (chosen.has('5')) {
       // Twice: results one per recordResult (where the HTTP server's cost of
