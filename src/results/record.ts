@@ -470,9 +470,15 @@ export class Recorder {
             ON CONFLICT (testcase_id, item_id, arch) DO UPDATE SET updated_at = task_states.updated_at
             RETURNING id, testcase_id, item_id, arch, emitted_outcome, last_outcome, last_result_id,
                       last_emission_seq, state_version, result_count, emission_count
+          ), ids AS (
+            -- Only once every row is locked (counting them runs the upsert to
+            -- its end): then a key's results get ids in the order the key's
+            -- lock was taken, as on the one-statement path.
+            SELECT json_agg(nextval('results_id_seq')) AS result_ids
+            FROM generate_series(1, ${inputs.length}::int)
+            WHERE (SELECT count(*) FROM locked) > 0
           )
-          SELECT l.*, (SELECT json_agg(nextval('results_id_seq')) FROM generate_series(1, ${inputs.length}::int)) AS result_ids
-          FROM locked l`,
+          SELECT l.*, ids.result_ids FROM locked l, ids`,
     );
     const states = new Map<string, LockedState>();
     for (const row of lockedRows) {

@@ -44,13 +44,17 @@ const CHECKS: Record<string, string> = {
   "a key whose results' state versions are not 1..n": `
     SELECT task_state_id FROM results GROUP BY task_state_id
     HAVING count(DISTINCT state_version) <> count(*) OR min(state_version) <> 1 OR max(state_version) <> count(*)`,
+  // A key's results get ids in the order they were applied (its lock order),
+  // so newest first by id is newest first by state version.
+  "a key whose result ids do not grow with its state version": `
+    SELECT task_state_id FROM (
+      SELECT task_state_id, id, lag(id) OVER (PARTITION BY task_state_id ORDER BY state_version) AS before FROM results
+    ) r WHERE before > id`,
   'a row whose testcase or item is missing': `
     SELECT 'state ' || t.id FROM task_states t
     WHERE NOT EXISTS (SELECT 1 FROM testcases c WHERE c.id = t.testcase_id) OR NOT EXISTS (SELECT 1 FROM items i WHERE i.id = t.item_id)
     UNION ALL SELECT 'result ' || r.id FROM results r
     WHERE NOT EXISTS (SELECT 1 FROM testcases c WHERE c.id = r.testcase_id) OR NOT EXISTS (SELECT 1 FROM items i WHERE i.id = r.item_id)`,
-  // Result ids are not in lock order (a batch takes its ids before its locks);
-  // state_version is a key's order.
   "a task state whose last result, last emission or counts disagree with its rows": `
     SELECT t.id FROM task_states t
     WHERE t.last_result_id IS DISTINCT FROM (SELECT r.id FROM results r WHERE r.task_state_id = t.id AND r.state_version = t.state_version)
