@@ -4,11 +4,12 @@
  * duplicate at the seam.
  *
  * There is no seam to get wrong because there is only one loop: read every
- * matching emission in (cursor, horizon], where the horizon is the committed
- * value of the sequence counter (all seqs up to it are committed), move the
- * cursor to the horizon, and wait until a NOTIFY says the counter moved or a
- * poll interval passes. Notifications only wake the loop; rows always come
- * from the table, so a lost notification delays and never loses.
+ * matching emission in (cursor, horizon], where every seq up to the horizon
+ * is committed (the seq the last notification announced, or the committed
+ * value of the sequence counter), move the cursor to the horizon, and wait
+ * until a NOTIFY says the counter moved or a poll interval passes.
+ * Notifications only wake the loop and bound the read; rows always come from
+ * the table, so a lost notification delays and never loses.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -80,6 +81,11 @@ export class LiveFeed {
     );
     feed.latestSeq = await committedSeq(database.db);
     return feed;
+  }
+
+  /** The highest seq a notification announced (or the committed one at start): every seq up to it is committed. */
+  get announcedSeq(): number {
+    return this.latestSeq;
   }
 
   /** Resolves when a seq above `cursor` was announced, after `pollMs`, or on abort. */
@@ -216,7 +222,10 @@ export function followEmissions(
   return abortable(async function* (signal) {
     let cursor = after ?? (await committedSeq(feed.db));
     while (!signal.aborted) {
-      const horizon = await committedSeq(feed.db);
+      // A notification of seq N says every seq up to N is committed: it comes
+      // after N's commit, and N's transaction could only take the counter
+      // once the one before it had committed. Without one, ask the counter.
+      const horizon = feed.announcedSeq > cursor ? feed.announcedSeq : await committedSeq(feed.db);
       let full = false;
       while (cursor < horizon && !signal.aborted) {
         const rows = await listEmissions(feed.db, { filter, pastSeq: cursor, maxSeq: horizon, limit: PAGE });
