@@ -75,7 +75,12 @@ export class App {
       config,
       db: database.db,
       feed,
-      recorder: new Recorder({ outcomes: allOutcomes(config), topic: topicOf(config), maxBatch: config.maxBatch }),
+      recorder: new Recorder({
+        outcomes: allOutcomes(config),
+        topic: topicOf(config),
+        maxBatch: config.maxBatch,
+        onCommitted: (emissions) => feed.offer(emissions),
+      }),
       tokens: new TokenVerifier(database.db),
     };
     this.yoga = createYogaApp(this.services);

@@ -40,6 +40,11 @@ function toView(row: { arch: string } & Omit<EmissionView, 'arch'>): EmissionVie
   return { ...row, arch: archOut(row.arch) };
 }
 
+/** Whether `filter` lets every emission through. */
+export function matchesEverything(filter: CommonFilter | null | undefined): boolean {
+  return filterConditions(filter).length === 0;
+}
+
 function filterConditions(filter: CommonFilter | null | undefined): SQL[] {
   const conds = commonConditions(emissions, filter, emissions.createdAt);
   if (filter?.group != null) {

@@ -19,10 +19,12 @@ import { type Database, type Db, queryRows } from '../db/client.ts';
 import { EMISSIONS_CHANNEL, RESULTS_CHANNEL } from '../results/record.ts';
 import { type CommonFilter, resultsByIds } from '../results/queries.ts';
 import type { EmissionView, ResultView } from '../results/views.ts';
-import { committedSeq, listEmissions } from './queries.ts';
+import { committedSeq, listEmissions, matchesEverything } from './queries.ts';
 
 /** Rows read per round trip while catching up. */
 const PAGE = 500;
+/** Emissions committed by this process, kept for its live streams. */
+const RECENT = 2000;
 
 export interface LiveFeedOptions {
   /** How often a waiting stream re-reads without a notification, in ms. @default 1000 */
@@ -51,6 +53,7 @@ export class LiveFeed {
   /** This process's name in `result_listeners`. */
   readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
   private resultFollowers = 0;
+  private readonly recent = new Map<number, EmissionView>();
   private renewal: NodeJS.Timeout | undefined;
   /** Lease writes, one after another (a drop must not overtake a later take). */
   private leaseWrites: Promise<void> = Promise.resolve();
@@ -70,8 +73,13 @@ export class LiveFeed {
     feed.stops.push(
       await database.listen(EMISSIONS_CHANNEL, (payload) => {
         const seq = Number(payload);
-        if (Number.isFinite(seq) && seq > feed.latestSeq) feed.latestSeq = seq;
-        feed.events.emit('seq', seq);
+        // After the I/O callbacks of this turn: when this process recorded
+        // the emission, its statement's answer may be among them, and then
+        // offer() has the emission at hand before the streams wake.
+        setImmediate(() => {
+          if (Number.isFinite(seq) && seq > feed.latestSeq) feed.latestSeq = seq;
+          feed.events.emit('seq', seq);
+        });
       }),
     );
     feed.stops.push(
@@ -86,6 +94,33 @@ export class LiveFeed {
   /** The highest seq a notification announced (or the committed one at start): every seq up to it is committed. */
   get announcedSeq(): number {
     return this.latestSeq;
+  }
+
+  /**
+   * Takes emissions this process has just committed (the recorder calls it
+   * after the commit), so that its live streams can hand them out without
+   * reading them back; and wakes the streams, as their notification would.
+   */
+  offer(emissions: readonly EmissionView[]): void {
+    let top = 0;
+    for (const emission of emissions) {
+      this.recent.set(emission.seq, emission);
+      if (emission.seq > top) top = emission.seq;
+    }
+    for (const seq of this.recent.keys()) {
+      if (this.recent.size <= RECENT) break;
+      this.recent.delete(seq);
+    }
+    // Committed, so every smaller seq is too (see followEmissions).
+    if (top > this.latestSeq) {
+      this.latestSeq = top;
+      this.events.emit('seq', top);
+    }
+  }
+
+  /** An emission this process committed lately, by seq. */
+  recentEmission(seq: number): EmissionView | undefined {
+    return this.recent.get(seq);
   }
 
   /** Resolves when a seq above `cursor` was announced, after `pollMs`, or on abort. */
@@ -219,6 +254,8 @@ export function followEmissions(
   after: number | null,
   filter: CommonFilter | null | undefined,
 ): AsyncGenerator<EmissionView> {
+  // A stream that takes every emission can be served from this process's own commits.
+  const everything = matchesEverything(filter);
   return abortable(async function* (signal) {
     let cursor = after ?? (await committedSeq(feed.db));
     while (!signal.aborted) {
@@ -226,6 +263,15 @@ export function followEmissions(
       // after N's commit, and N's transaction could only take the counter
       // once the one before it had committed. Without one, ask the counter.
       const horizon = feed.announcedSeq > cursor ? feed.announcedSeq : await committedSeq(feed.db);
+      if (everything) {
+        // What this process committed is at hand, as long as it follows on
+        // from the cursor; from the first seq it lacks, the table.
+        for (let next = feed.recentEmission(cursor + 1); next !== undefined && next.seq <= horizon; next = feed.recentEmission(cursor + 1)) {
+          if (signal.aborted) return;
+          yield next;
+          cursor = next.seq;
+        }
+      }
       let full = false;
       while (cursor < horizon && !signal.aborted) {
         const rows = await listEmissions(feed.db, { filter, pastSeq: cursor, maxSeq: horizon, limit: PAGE });

@@ -52,6 +52,12 @@ export interface RecorderOptions {
   topic: string;
   /** Largest accepted batch. */
   maxBatch: number;
+  /**
+   * Called with the emissions of a call once they are committed, in seq
+   * order (not for a call inside a caller's transaction). The live feed
+   * hands them to this process's streams.
+   */
+  onCommitted?: (emissions: readonly EmissionView[]) => void;
 }
 
 export interface RecordedResult {
@@ -234,7 +240,10 @@ export class Recorder {
     if (topLevel && single !== undefined) {
       const statement = <T>(query: SQL): Promise<T[]> => (pipeline ? pipeline.statement<T>(query) : queryRows<T>(executor, query));
       const known = await this.recordKnownKey(statement, single);
-      if (known !== null) return [known];
+      if (known !== null) {
+        if (known.emission !== null) this.options.onCommitted?.([known.emission]);
+        return [known];
+      }
     }
     const recorded = pipeline
       ? await pipeline.transaction((tx) => this.apply({ rows: tx.rows, last: tx.rowsAndCommit }, valid, created))
@@ -243,7 +252,11 @@ export class Recorder {
           return this.apply({ rows, last: rows }, valid, created);
         });
     // Ids this call created are safe to remember only once they are committed.
-    if (topLevel) for (const [key, id] of created) this.ids.set(key, id);
+    if (topLevel) {
+      for (const [key, id] of created) this.ids.set(key, id);
+      const emitted = recorded.flatMap((r) => (r.emission === null ? [] : [r.emission])).sort((a, b) => a.seq - b.seq);
+      if (emitted.length > 0) this.options.onCommitted?.(emitted);
+    }
     return recorded;
   }
 
