@@ -237,21 +237,19 @@ export class Recorder {
     // whose ids are cached); otherwise, and inside a transaction, drizzle's.
     const pipeline = topLevel ? pipelineOf(executor) : undefined;
     const single = valid.length === 1 ? valid[0] : undefined;
+    let recorded: RecordedResult[] | undefined;
     if (topLevel && single !== undefined) {
       const statement = <T>(query: SQL): Promise<T[]> => (pipeline ? pipeline.statement<T>(query) : queryRows<T>(executor, query));
       const known = await this.recordKnownKey(statement, single);
-      if (known !== null) {
-        if (known.emission !== null) this.options.onCommitted?.([known.emission]);
-        return [known];
-      }
+      if (known !== null) recorded = [known];
     }
-    const recorded = pipeline
+    recorded ??= pipeline
       ? await pipeline.transaction((tx) => this.apply({ rows: tx.rows, last: tx.rowsAndCommit }, valid, created))
       : await executor.transaction((tx) => {
           const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
           return this.apply({ rows, last: rows }, valid, created);
         });
-    // Ids this call created are safe to remember only once they are committed.
+    // Ids this call created, and its emissions, are safe to hand on only once they are committed.
     if (topLevel) {
       for (const [key, id] of created) this.ids.set(key, id);
       const emitted = recorded.flatMap((r) => (r.emission === null ? [] : [r.emission])).sort((a, b) => a.seq - b.seq);
@@ -526,12 +524,12 @@ export class Recorder {
       let emitK: number | null = null;
       let dup: EmissionRef | null = null;
       let emission: Omit<EmissionView, 'seq'> | null = null;
+      const at: Placed = { id, testcaseId, itemId, taskStateId: state.id, stateVersion: state.stateVersion };
       const neverEmitted = state.lastEmission === null;
       const changed = !neverEmitted && input.outcome !== state.emittedOutcome;
       if (neverEmitted || changed || input.force) {
         const prevOutcome = neverEmitted ? null : state.emittedOutcome;
         emitK = emissionRows.length + 1;
-        const at: Placed = { id, testcaseId, itemId, taskStateId: state.id, stateVersion: state.stateVersion };
         emission = emissionViewOf(input, at, now, {
           msgId: newMsgId(now),
           topic: this.options.topic,
@@ -577,7 +575,7 @@ export class Recorder {
         dup_seq: dup?.kind === 'stored' ? dup.seq : null,
       });
       decided.push({
-        view: resultViewOf(input, { id, testcaseId, itemId, taskStateId: state.id, stateVersion: state.stateVersion }, now),
+        view: resultViewOf(input, at, now),
         emit: emitK,
         dup,
         emission,
