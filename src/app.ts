@@ -80,6 +80,7 @@ export class App {
         topic: topicOf(config),
         maxBatch: config.maxBatch,
         onCommitted: (emissions) => feed.offer(emissions),
+        notifyTag: feed.tag,
       }),
       tokens: new TokenVerifier(database.db),
     };

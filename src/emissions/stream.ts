@@ -11,7 +11,7 @@
  * Notifications only wake the loop and bound the read; rows always come from
  * the table, so a lost notification delays and never loses.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
@@ -50,6 +50,11 @@ export class LiveFeed {
   private latestSeq = 0;
   private stops: Array<() => Promise<void>> = [];
   readonly pollMs: number;
+  /**
+   * Marks the emission notifications of this process's own recorder
+   * (`RecorderOptions.notifyTag`): their emissions come through `offer`.
+   */
+  readonly tag = randomBytes(8).toString('hex');
   /** This process's name in `result_listeners`. */
   readonly holder = `${hostname()}:${process.pid}:${randomUUID()}`;
   private resultFollowers = 0;
@@ -72,10 +77,15 @@ export class LiveFeed {
     const feed = new LiveFeed(database.db, options);
     feed.stops.push(
       await database.listen(EMISSIONS_CHANNEL, (payload) => {
-        const seq = Number(payload);
-        // After the I/O callbacks of this turn: when this process recorded
-        // the emission, its statement's answer may be among them, and then
-        // offer() has the emission at hand before the streams wake.
+        const { seq, tag } = parseEmissionPayload(payload);
+        // This process's own: offer() brings the emissions themselves once
+        // the statement's answer is in, which on PostgreSQL may come after
+        // its notification. Waking the streams now would send them to the
+        // table for rows about to be handed over. (Should that answer be
+        // lost after the commit, the streams' poll finds the rows.)
+        if (tag === feed.tag) return;
+        // After the I/O callbacks of this turn, so that an offer() among
+        // them is at hand before the streams wake.
         setImmediate(() => {
           if (Number.isFinite(seq) && seq > feed.latestSeq) feed.latestSeq = seq;
           feed.events.emit('seq', seq);
@@ -209,6 +219,13 @@ export class LiveFeed {
     await Promise.all(stops.map((s) => s()));
     this.events.removeAllListeners();
   }
+}
+
+/** Parses an emission notification: `<seq>` or `<seq>:<tag>`. */
+export function parseEmissionPayload(payload: string): { seq: number; tag: string | undefined } {
+  const colon = payload.indexOf(':');
+  if (colon < 0) return { seq: Number(payload), tag: undefined };
+  return { seq: Number(payload.slice(0, colon)), tag: payload.slice(colon + 1) };
 }
 
 /** Parses `1-5,9` into [1,2,3,4,5,9]. */

@@ -31,7 +31,11 @@ import type { EmissionBody } from '../db/schema.ts';
 import { type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
 import { archOut, type EmissionView, type ResultView } from './views.ts';
 
-/** NOTIFY channel carrying the highest committed seq of a transaction. */
+/**
+ * NOTIFY channel carrying the highest committed seq of a transaction: `<seq>`,
+ * or `<seq>:<tag>` when the recording process hands its emissions to its own
+ * streams (see `RecorderOptions.notifyTag`).
+ */
 export const EMISSIONS_CHANNEL = 'resultsbus_emissions';
 /** NOTIFY channel carrying the ids of recorded results, as ranges `a-b,c`. */
 export const RESULTS_CHANNEL = 'resultsbus_results';
@@ -58,6 +62,18 @@ export interface RecorderOptions {
    * hands them to this process's streams.
    */
   onCommitted?: (emissions: readonly EmissionView[]) => void;
+  /**
+   * Added to the emission notification of every call that ends with
+   * `onCommitted` (`<seq>:<tag>`), so that the process's own feed can tell
+   * its own notifications, which it needs not wait for, from those of other
+   * processes. @default undefined (plain `<seq>`)
+   */
+  notifyTag?: string;
+}
+
+/** The payload of an emission notification: the seq, and the tag of the process that committed it. */
+function emissionPayload(seq: SQL, tag: string | undefined): SQL {
+  return tag === undefined ? sql`(${seq})::text` : sql`(${seq})::text || ${`:${tag}`}::text`;
 }
 
 export interface RecordedResult {
@@ -237,17 +253,19 @@ export class Recorder {
     // whose ids are cached); otherwise, and inside a transaction, drizzle's.
     const pipeline = topLevel ? pipelineOf(executor) : undefined;
     const single = valid.length === 1 ? valid[0] : undefined;
+    // Only a call whose emissions reach onCommitted may say whose they are.
+    const tag = topLevel && this.options.onCommitted !== undefined ? this.options.notifyTag : undefined;
     let recorded: RecordedResult[] | undefined;
     if (topLevel && single !== undefined) {
       const statement = <T>(query: SQL): Promise<T[]> => (pipeline ? pipeline.statement<T>(query) : queryRows<T>(executor, query));
-      const known = await this.recordKnownKey(statement, single);
+      const known = await this.recordKnownKey(statement, single, tag);
       if (known !== null) recorded = [known];
     }
     recorded ??= pipeline
-      ? await pipeline.transaction((tx) => this.apply({ rows: tx.rows, last: tx.rowsAndCommit }, valid, created))
+      ? await pipeline.transaction((tx) => this.apply({ rows: tx.rows, last: tx.rowsAndCommit }, valid, created, tag))
       : await executor.transaction((tx) => {
           const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
-          return this.apply({ rows, last: rows }, valid, created);
+          return this.apply({ rows, last: rows }, valid, created, tag);
         });
     // Ids this call created, and its emissions, are safe to hand on only once they are committed.
     if (topLevel) {
@@ -273,7 +291,11 @@ export class Recorder {
    * key has no task state yet in this statement's snapshot; `apply` then
    * creates what is missing.
    */
-  private async recordKnownKey(statement: <T>(query: SQL) => Promise<T[]>, input: ValidResultInput): Promise<RecordedResult | null> {
+  private async recordKnownKey(
+    statement: <T>(query: SQL) => Promise<T[]>,
+    input: ValidResultInput,
+    tag: string | undefined,
+  ): Promise<RecordedResult | null> {
     const testcaseId = this.ids.get(`t\u0000${input.testcase}`);
     const itemId = this.ids.get(`i\u0000${itemKey(input.type, input.item)}`);
     if (testcaseId === undefined || itemId === undefined) return null;
@@ -343,7 +365,7 @@ export class Recorder {
             FROM x WHERE t.id = x.id
           )
           SELECT x.id, x.result_id, x.seq, x.prev_outcome, x.last_emission_seq, x.state_version + 1 AS state_version, x.forced,
-                 CASE WHEN x.seq IS NULL THEN NULL ELSE pg_notify(${EMISSIONS_CHANNEL}, x.seq::text) END AS notified,
+                 CASE WHEN x.seq IS NULL THEN NULL ELSE pg_notify(${EMISSIONS_CHANNEL}, ${emissionPayload(sql`x.seq`, tag)}) END AS notified,
                  CASE WHEN ${RESULTS_FOLLOWED} THEN pg_notify(${RESULTS_CHANNEL}, x.result_id::text) END AS notified_result
           FROM x`,
     );
@@ -440,7 +462,12 @@ export class Recorder {
     return out;
   }
 
-  private async apply(tx: Statements, inputs: ValidResultInput[], created: Array<[string, number]>): Promise<RecordedResult[]> {
+  private async apply(
+    tx: Statements,
+    inputs: ValidResultInput[],
+    created: Array<[string, number]>,
+    tag: string | undefined,
+  ): Promise<RecordedResult[]> {
     const now = new Date();
     const testcaseIds = await this.resolveTestcases(tx, [...new Set(inputs.map((r) => r.testcase))], created);
     const uniqueItems = new Map(inputs.map((r) => [itemKey(r.type, r.item), { type: r.type, name: r.item }]));
@@ -603,7 +630,7 @@ export class Recorder {
     const emitted = emissionRows.length;
     let rows: Array<{ base: number | string }>;
     if (emitted === 0) {
-      rows = await tx.last(writeStatement(emissionRows, resultRows, stateRows, now, resultIds));
+      rows = await tx.last(writeStatement(emissionRows, resultRows, stateRows, now, resultIds, tag));
     } else {
       const needsSeq = (r: Record<string, unknown>): boolean => r['emission_k'] !== null || r['dup_k'] !== null;
       const earlyResults = resultRows.filter((r) => !needsSeq(r));
@@ -611,11 +638,11 @@ export class Recorder {
       const early =
         earlyResults.length === 0 && earlyStates.length === 0
           ? undefined
-          : tx.rows(writeStatement([], earlyResults, earlyStates, now, earlyResults.map((r) => Number(r['id']))));
+          : tx.rows(writeStatement([], earlyResults, earlyStates, now, earlyResults.map((r) => Number(r['id'])), tag));
       early?.catch(() => {});
       const lateResults = resultRows.filter(needsSeq);
       const last = tx.last<{ base: number | string }>(
-        writeStatement(emissionRows, lateResults, stateRows.filter((r) => r.last_k !== null), now, lateResults.map((r) => Number(r['id']))),
+        writeStatement(emissionRows, lateResults, stateRows.filter((r) => r.last_k !== null), now, lateResults.map((r) => Number(r['id'])), tag),
       );
       last.catch(() => {});
       // The first failure is the one to report: after it the transaction is aborted and the rest fail too.
@@ -660,6 +687,7 @@ function writeStatement(
   stateRows: StateRow[],
   now: Date,
   resultIds: number[],
+  tag: string | undefined,
 ): SQL {
   const stateIds = `{${stateRows.map((s) => s.id).join(',')}}`;
   const emitted = emissionRows.length;
@@ -669,7 +697,7 @@ function writeStatement(
       ? sql`UPDATE emission_sequence SET last_seq = last_seq + ${emitted}::int WHERE id = 1 RETURNING last_seq - ${emitted}::int AS base`
       : sql`SELECT 0::bigint AS base`;
   const notifyEmissions =
-    emitted > 0 ? sql`pg_notify(${EMISSIONS_CHANNEL}, (s.base + ${emitted}::int)::text)` : sql`NULL`;
+    emitted > 0 ? sql`pg_notify(${EMISSIONS_CHANNEL}, ${emissionPayload(sql`s.base + ${emitted}::int`, tag)})` : sql`NULL`;
   const nowIso = now.toISOString();
   return sql`WITH s AS (${seqs}),
         ins_e AS (

@@ -48,6 +48,7 @@
  */
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseEmissionPayload } from '../../src/emissions/stream.ts';
 import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
 import { bridgeLatency, bridgeThroughput } from './bridge.ts';
 import { bareHttp, commitCeiling } from './ceilings.ts';
@@ -241,7 +242,7 @@ class Bench {
     // seq, which for one result is its seq.
     const notifiedAt = new Map<number, number>();
     const listener = await this.db.sql.listen(EMISSIONS_CHANNEL, (payload) => {
-      notifiedAt.set(Number(payload), performance.now());
+      notifiedAt.set(parseEmissionPayload(payload).seq, performance.now());
     });
     const wsUrl = `${this.server.url.replace(/^http/, 'ws')}/graphql`;
     const sub = new Subscriber(wsUrl, after);

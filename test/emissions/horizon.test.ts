@@ -6,9 +6,15 @@
  *   notification arrives; without a notification (a poll), it asks the
  *   counter;
  * - without a filter, what this process committed is handed over as the
- *   recorder made it, with no read at all; it must be what the table holds.
+ *   recorder made it, with no read at all; it must be what the table holds;
+ * - the notifications of this process's own commits carry its feed's tag
+ *   and wake nothing: the hand-over does (another process's do).
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/client.ts';
+import { LiveFeed } from '../../src/emissions/stream.ts';
+import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
 import { engine } from '../helpers/database.ts';
 import { collect, startServer, type TestServer } from '../helpers/server.ts';
 
@@ -29,7 +35,7 @@ const readsCounter = (q: string): boolean => /^select .* from "emission_sequence
 const readsEmissions = (q: string): boolean => /^select .* from "emissions"/i.test(q);
 
 describe(`the live stream's horizon (${engine})`, () => {
-  it('comes from the notification: live emissions are read from the table without asking the counter', async () => {
+  it('comes from what was announced: live emissions are read from the table without asking the counter', async () => {
     const live = collect<{ emissions: { seq: number; outcome: string } }>(server.wsClient(), FOLLOW, {}, 3);
     // Let the subscription start (it reads the counter once, to begin live).
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -67,16 +73,42 @@ describe(`the live stream's horizon (${engine})`, () => {
       ],
     });
     const got = (await live).map((v) => v.emissions);
-    // On PGlite the notification always comes before the recording's answer
-    // (it is delivered while the statement runs) and the stream waits for
-    // that turn's answers, so nothing is read. On PostgreSQL the notification
-    // comes on another connection and now and then first, and the stream
-    // then reads the table: the same rows, as checked below.
-    if (engine === 'pglite') expect(statements.filter(readsEmissions)).toEqual([]);
+    // The notifications of these commits are this process's own (tagged):
+    // the stream waits for the recorder's hand-over instead of reading the
+    // table, on PostgreSQL too, where a notification comes on another
+    // connection and often before the recording's answer.
+    expect(statements.filter(readsEmissions)).toEqual([]);
     const stored = await server.data<{ emissions: { edges: Array<{ node: Fields }> } }>(
       `query { emissions(filter: { testcase: "dist.fast" }, first: 10) { edges { node { ${FIELDS} } } } }`,
     );
     expect(got).toEqual(stored.emissions.edges.map((e) => e.node));
     expect(got.map((e) => e.seq)).toEqual([...got.map((e) => e.seq)].sort((a, b) => a - b));
+  });
+
+  it("wakes on another process's notification and not on its own, which it gets from the recorder", async () => {
+    const feed = await LiveFeed.start(server.database, { pollMs: 60_000 });
+    try {
+      const woken: number[] = [];
+      const from = feed.announcedSeq;
+      const notify = (payload: string): Promise<unknown> => queryRows(server.database.db, sql`SELECT pg_notify(${EMISSIONS_CHANNEL}, ${payload})`);
+      const wake = (): Promise<void> =>
+        feed.waitPast(feed.announcedSeq, new AbortController().signal).then(() => {
+          woken.push(feed.announcedSeq);
+        });
+      // Its own tag: no wake (the emission comes through offer()).
+      const own = wake();
+      await notify(`${from + 5}:${feed.tag}`);
+      // A later notification of another process is announced: the wait ends on it, not on the own one.
+      await notify(`${from + 7}:0123456789abcdef`);
+      await own;
+      expect(woken).toEqual([from + 7]);
+      // So is one without a tag (a recording inside a caller's transaction, or an older version).
+      const plain = wake();
+      await notify(`${from + 9}`);
+      await plain;
+      expect(woken).toEqual([from + 7, from + 9]);
+    } finally {
+      await feed.stop();
+    }
   });
 });
