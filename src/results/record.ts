@@ -498,7 +498,7 @@ export class Recorder {
       state_version: number;
       result_count: number;
       emission_count: number;
-      result_ids: Array<number | string>;
+      result_ids: Array<number | string> | null;
     }>(
       sql`WITH keys AS (
             SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(testcase_id int, item_id int, arch text, ord int)
@@ -516,7 +516,9 @@ export class Recorder {
             FROM generate_series(1, ${inputs.length}::int)
             WHERE (SELECT count(*) FROM locked) > 0
           )
-          SELECT l.*, ids.result_ids FROM locked l, ids`,
+          -- The ids once, not on every row: a batch of 500 would otherwise
+          -- carry (and parse) 500 copies of the 500 ids.
+          SELECT l.*, CASE WHEN row_number() OVER () = 1 THEN ids.result_ids END AS result_ids FROM locked l, ids`,
     );
     const states = new Map<string, LockedState>();
     for (const row of lockedRows) {
@@ -533,7 +535,7 @@ export class Recorder {
         lastResultId: row.last_result_id === null ? null : Number(row.last_result_id),
       });
     }
-    const resultIds = (lockedRows[0]?.result_ids ?? []).map(Number).sort((a, b) => a - b);
+    const resultIds = (lockedRows.find((row) => row.result_ids !== null)?.result_ids ?? []).map(Number).sort((a, b) => a - b);
     if (resultIds.length !== inputs.length) throw new Error('result ids were not allocated');
 
     // The rule, applied in input order over the locked states.
