@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/client.ts';
 import { LiveFeed } from '../../src/emissions/stream.ts';
 import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
-import { engine } from '../helpers/database.ts';
+import { createTestDatabase, engine } from '../helpers/database.ts';
 import { collect, startServer, type TestServer } from '../helpers/server.ts';
 
 const RECORD = `mutation ($input: RecordResultInput!) { recordResult(input: $input) { emission { seq } } }`;
@@ -86,11 +86,14 @@ describe(`the live stream's horizon (${engine})`, () => {
   });
 
   it("wakes on another process's notification and not on its own, which it gets from the recorder", async () => {
-    const feed = await LiveFeed.start(server.database, { pollMs: 60_000 });
+    // A database of its own: the notifications below announce seqs that do
+    // not exist, which would move the server's streams past real ones.
+    const database = await createTestDatabase();
+    const feed = await LiveFeed.start(database, { pollMs: 60_000 });
     try {
       const woken: number[] = [];
       const from = feed.announcedSeq;
-      const notify = (payload: string): Promise<unknown> => queryRows(server.database.db, sql`SELECT pg_notify(${EMISSIONS_CHANNEL}, ${payload})`);
+      const notify = (payload: string): Promise<unknown> => queryRows(database.db, sql`SELECT pg_notify(${EMISSIONS_CHANNEL}, ${payload})`);
       const wake = (): Promise<void> =>
         feed.waitPast(feed.announcedSeq, new AbortController().signal).then(() => {
           woken.push(feed.announcedSeq);
@@ -109,6 +112,7 @@ describe(`the live stream's horizon (${engine})`, () => {
       expect(woken).toEqual([from + 7, from + 9]);
     } finally {
       await feed.stop();
+      await database.dispose();
     }
   });
 });
