@@ -229,6 +229,8 @@ function idRanges(ids: number[]): string[] {
 
 export class Recorder {
   private readonly ids = new IdCache();
+  /** Keys known to have a task state (rows are never deleted), by `keyOf`: the task state's id. */
+  private readonly states = new IdCache(100_000);
 
   constructor(readonly options: RecorderOptions) {}
 
@@ -249,16 +251,45 @@ export class Recorder {
     const topLevel = !(executor instanceof PgTransaction);
     const created: Array<[string, number]> = [];
     // On PostgreSQL a top-level call pipelines its transaction (BEGIN with the
-    // first statement, COMMIT with the last: two round trips for a result
+    // first statement, COMMIT with the last: one round trip for a result
     // whose ids are cached); otherwise, and inside a transaction, drizzle's.
     const pipeline = topLevel ? pipelineOf(executor) : undefined;
     const single = valid.length === 1 ? valid[0] : undefined;
     // Only a call whose emissions reach onCommitted may say whose they are.
     const tag = topLevel && this.options.onCommitted !== undefined ? this.options.notifyTag : undefined;
     let recorded: RecordedResult[] | undefined;
-    if (topLevel && single !== undefined) {
-      const statement = <T>(query: SQL): Promise<T[]> => (pipeline ? pipeline.statement<T>(query) : queryRows<T>(executor, query));
-      const known = await this.recordKnownKey(statement, single, tag);
+    const testcaseId = single === undefined ? undefined : this.ids.get(`t\u0000${single.testcase}`);
+    const itemId = single === undefined ? undefined : this.ids.get(`i\u0000${itemKey(single.type, single.item)}`);
+    if (topLevel && single !== undefined && testcaseId !== undefined && itemId !== undefined) {
+      let run: <T>(query: SQL) => Promise<T[]>;
+      if (this.states.get(keyOf(testcaseId, itemId, single.arch)) !== undefined) {
+        // Its own transaction: one round trip.
+        run = (query) => (pipeline ? pipeline.statement(query) : queryRows(executor, query));
+      } else {
+        // A key this process has not seen: create its task state unless it
+        // exists, then the same statement, in one transaction sent in one go.
+        // Whichever of the two the key needed, the statement finds the row
+        // (its own insert, or one another transaction committed, waited for
+        // by the INSERT). Task state, then counter: the usual lock order.
+        const create = sql`INSERT INTO task_states (testcase_id, item_id, arch)
+                           VALUES (${testcaseId}::int, ${itemId}::int, ${single.arch}::text)
+                           ON CONFLICT (testcase_id, item_id, arch) DO NOTHING`;
+        run = <T>(query: SQL): Promise<T[]> =>
+          pipeline
+            ? pipeline.transaction(async (tx) => {
+                const made = tx.rows(create);
+                made.catch(() => {});
+                const rows = tx.rowsAndCommit<T>(query);
+                rows.catch(() => {});
+                await made;
+                return rows;
+              })
+            : executor.transaction(async (tx) => {
+                await queryRows(tx, create);
+                return queryRows<T>(tx, query);
+              });
+      }
+      const known = await this.recordKnownKey(run, single, tag, testcaseId, itemId);
       if (known !== null) recorded = [known];
     }
     recorded ??= pipeline
@@ -270,6 +301,10 @@ export class Recorder {
     // Ids this call created, and its emissions, are safe to hand on only once they are committed.
     if (topLevel) {
       for (const [key, id] of created) this.ids.set(key, id);
+      recorded.forEach(({ result }, i) => {
+        const input = valid[i];
+        if (input !== undefined) this.states.set(keyOf(result.testcaseId, result.itemId, input.arch), result.taskStateId);
+      });
       const emitted = recorded.flatMap((r) => (r.emission === null ? [] : [r.emission])).sort((a, b) => a.seq - b.seq);
       if (emitted.length > 0) this.options.onCommitted?.(emitted);
     }
@@ -277,9 +312,8 @@ export class Recorder {
   }
 
   /**
-   * One result for a key whose task state exists and whose testcase and item
-   * ids are cached: the common case, in one statement (its own transaction,
-   * one round trip). `SELECT .. FOR UPDATE` locks the task-state row and, in
+   * One result whose testcase and item ids are cached: the common case, in
+   * one statement (one round trip). `SELECT .. FOR UPDATE` locks the task-state row and, in
    * READ COMMITTED, returns its latest committed version even when a
    * concurrent transaction changed it after this statement's snapshot was
    * taken; the decision is made from that row only, and the UPDATEs of the
@@ -287,18 +321,20 @@ export class Recorder {
    * statement gives what the two statements of `apply` give. Nothing else is
    * read: another table's rows would be seen as of the snapshot.
    *
-   * Returns null, having written nothing, when the ids are not cached or the
-   * key has no task state yet in this statement's snapshot; `apply` then
-   * creates what is missing.
+   * `statement` runs it: alone, for a key this process knows has a task
+   * state; or after an INSERT of the task state that does nothing when the
+   * row exists, in one transaction, for a key it has not seen (see
+   * `record`). Returns null, having written nothing, when the key has no task
+   * state in this statement's snapshot (only possible without that INSERT);
+   * `apply` then does it all.
    */
   private async recordKnownKey(
     statement: <T>(query: SQL) => Promise<T[]>,
     input: ValidResultInput,
     tag: string | undefined,
+    testcaseId: number,
+    itemId: number,
   ): Promise<RecordedResult | null> {
-    const testcaseId = this.ids.get(`t\u0000${input.testcase}`);
-    const itemId = this.ids.get(`i\u0000${itemKey(input.type, input.item)}`);
-    if (testcaseId === undefined || itemId === undefined) return null;
     const now = new Date();
     const nowIso = now.toISOString();
     const msgId = newMsgId(now);

@@ -195,6 +195,24 @@ describe(`concurrent writers (${engine})`, () => {
     expect(await allSeqs(server)).toEqual(Array.from({ length: before + emissions - 1 }, (_, i) => i + 1));
   });
 
+  it('50 concurrent writers on a new key whose testcase and item are known (its task state made in the recording transaction) keep the rule', async () => {
+    const key = { testcase: 'dist.newkey', item: 'race-new-1.0-1.fc40', type: 'koji_build' };
+    // The server learns the testcase's and the item's ids from other keys, so
+    // every writer takes the path that creates the key's task state itself.
+    await server.data<Recorded>(RECORD, { input: { ...key, item: 'race-new-warmup-1.0-1.fc40', outcome: 'PASSED' } });
+    await server.data<Recorded>(RECORD, { input: { ...key, testcase: 'dist.newkey.warmup', outcome: 'PASSED' } });
+    const before = (await allSeqs(server)).length;
+    const next = random(52);
+    const inputs = Array.from({ length: 50 }, () => ({ ...key, outcome: OUTCOMES[Math.floor(next() * 2)] ?? 'PASSED', force: next() < 0.1 }));
+    const answers = await Promise.all(inputs.map((input) => server.data<Recorded>(RECORD, { input })));
+    const stored = await keyResults(server, key);
+    expect(stored).toHaveLength(50);
+    expectAnswersTrue(answers, stored);
+    const { emissions } = expectRuleHeld(stored);
+    expect(emissions).toBeGreaterThan(1);
+    expect(await allSeqs(server)).toEqual(Array.from({ length: before + emissions }, (_, i) => i + 1));
+  });
+
   it('writers on 20 keys at once: every key keeps the rule, and the seqs are 1..n without a gap', async () => {
     const before = (await allSeqs(server)).length;
     const keys = Array.from({ length: 20 }, (_, i) => ({ testcase: `dist.t${i % 4}`, item: `many-${i}-1.0-1.fc40`, type: 'koji_build' }));

@@ -1,10 +1,13 @@
 /**
- * A result for a key that already has a task state, whose testcase and item
- * ids the server knows, is recorded in one statement (src/results/record.ts,
- * `recordKnownKey`); a new key takes the longer path that creates what is
- * missing. Both must store and answer the same things.
+ * A result whose testcase and item ids the server knows is recorded in one
+ * statement (src/results/record.ts, `recordKnownKey`): alone for a key the
+ * process knows has a task state, after an INSERT of the task state (that
+ * does nothing when the row exists) for one it has not seen. A new testcase
+ * or item takes the longer path that creates what is missing. All must store
+ * and answer the same things.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Recorder } from '../../src/results/record.ts';
 import type { RecordResultInput } from '../../src/results/validate.ts';
 import { engine } from '../helpers/database.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -51,6 +54,42 @@ describe(`a result for a known key (${engine})`, () => {
     expect(statements).toHaveLength(1);
     expect(second?.emission?.prevOutcome).toBe('PASSED');
     expect(second?.result.stateVersion).toBe(2);
+  });
+
+  it('records the first result of a new key whose testcase and item are known in one transaction: the task state made, then the one statement', async () => {
+    const { recorder } = server.app.services;
+    const db = server.database.db;
+    const input: RecordResultInput = { testcase: 'dist.one', item: 'one-1.0-1.fc40', type: 'koji_build', arch: 'ppc64le', outcome: 'INFO' };
+    statements = [];
+    const [first] = await recorder.record(db, [input], 'input');
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/^INSERT INTO task_states .* ON CONFLICT .* DO NOTHING$/s);
+    expect(first?.result.stateVersion).toBe(1);
+    expect(first?.emission?.prevOutcome).toBeNull();
+    statements = [];
+    const [second] = await recorder.record(db, [{ ...input, outcome: 'INFO' }], 'input');
+    expect(statements).toHaveLength(1);
+    expect(second?.emission).toBeNull();
+    expect(second?.result.duplicateOfSeq).toBe(first?.emission?.seq);
+  });
+
+  it('records in a key another process made, which this one has not seen: the insert finds the row and does nothing', async () => {
+    const db = server.database.db;
+    const other = new Recorder(server.app.services.recorder.options);
+    const key = { testcase: 'dist.two', item: 'two-1.0-1.fc40', type: 'koji_build' };
+    // This process's recorder makes the key; the other learns the ids from another key of the same testcase and item.
+    const [made] = await server.app.services.recorder.record(db, [{ ...key, outcome: 'PASSED' }], 'input');
+    await other.record(db, [{ ...key, arch: 's390x', outcome: 'PASSED' }], 'input');
+    statements = [];
+    const [next] = await other.record(db, [{ ...key, outcome: 'FAILED' }], 'input');
+    expect(statements).toHaveLength(2);
+    expect(next?.result.stateVersion).toBe(2);
+    expect(next?.emission?.prevOutcome).toBe('PASSED');
+    const { item } = await server.data<{ item: { taskStates: Array<{ arch: string | null; resultCount: number; stateVersion: number; lastEmission: { seq: number } }> } }>(
+      `query { item(type: "koji_build", name: "two-1.0-1.fc40") { taskStates { arch resultCount stateVersion lastEmission { seq } } } }`,
+    );
+    expect(item.taskStates.find((t) => t.arch === null)).toEqual({ arch: null, resultCount: 2, stateVersion: 2, lastEmission: { seq: next?.emission?.seq } });
+    expect(made?.result.taskStateId).toBe(next?.result.taskStateId);
   });
 
   it('answers what it stored: results, emissions with their bodies, the task state', async () => {
