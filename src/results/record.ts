@@ -105,8 +105,10 @@ interface Statements {
 }
 
 /**
- * Testcase and item ids never change once created and rows are never deleted,
- * so they can be kept in memory. Only ids known to be committed go in.
+ * Testcase, item and task-state ids never change once created and rows are
+ * never deleted, so they can be kept in memory. Only ids known to be
+ * committed go in. Past `max` entries it starts afresh: a miss costs a little
+ * more work, never a wrong answer.
  */
 class IdCache {
   private readonly map = new Map<string, number>();
@@ -115,6 +117,7 @@ class IdCache {
     return this.map.get(key);
   }
   set(key: string, id: number): void {
+    if (this.map.get(key) === id) return;
     if (this.map.size >= this.max) this.map.clear();
     this.map.set(key, id);
   }
@@ -229,8 +232,8 @@ function idRanges(ids: number[]): string[] {
 
 export class Recorder {
   private readonly ids = new IdCache();
-  /** Keys known to have a task state (rows are never deleted), by `keyOf`: the task state's id. */
-  private readonly states = new IdCache(100_000);
+  /** Keys known to have a task state, by `keyOf`: the task state's id. */
+  private readonly states = new IdCache(250_000);
 
   constructor(readonly options: RecorderOptions) {}
 
