@@ -4,9 +4,10 @@
  * that key has never emitted, when the outcome differs from the one last
  * emitted, or when the result is forced.
  *
- * Concurrency. A call is one transaction. Its task-state rows are locked by an
- * upsert (`INSERT .. ON CONFLICT DO UPDATE` always locks the row) before the
- * decision is made, so two results for one key are decided one after the
+ * Concurrency. A call is one transaction. Its task-state rows are locked
+ * before the decision is made (by an upsert, `INSERT .. ON CONFLICT DO
+ * UPDATE`, which always locks the row; or, for one result, by `SELECT .. FOR
+ * UPDATE` once the row is known to exist), so two results for one key are decided one after the
  * other and each sees what the other emitted; results for different keys lock
  * different rows and never wait for each other. A batch locks its keys in one
  * sorted order, and every transaction takes its locks class by class
