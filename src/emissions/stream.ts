@@ -84,12 +84,8 @@ export class LiveFeed {
         // table for rows about to be handed over. (Should that answer be
         // lost after the commit, the streams' poll finds the rows.)
         if (tag === feed.tag) return;
-        // After the I/O callbacks of this turn, so that an offer() among
-        // them is at hand before the streams wake.
-        setImmediate(() => {
-          if (Number.isFinite(seq) && seq > feed.latestSeq) feed.latestSeq = seq;
-          feed.events.emit('seq', seq);
-        });
+        if (Number.isFinite(seq) && seq > feed.latestSeq) feed.latestSeq = seq;
+        feed.events.emit('seq', seq);
       }),
     );
     feed.stops.push(

@@ -27,7 +27,7 @@ import { randomUUID } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import { badInput } from '../errors.ts';
-import { type Executor, pipelineOf, queryRows } from '../db/client.ts';
+import { type Executor, type Pipeline, pipelineOf, queryRows } from '../db/client.ts';
 import type { EmissionBody } from '../db/schema.ts';
 import { type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
 import { archOut, type EmissionView, type ResultView } from './views.ts';
@@ -262,39 +262,9 @@ export class Recorder {
     // Only a call whose emissions reach onCommitted may say whose they are.
     const tag = topLevel && this.options.onCommitted !== undefined ? this.options.notifyTag : undefined;
     let recorded: RecordedResult[] | undefined;
-    const testcaseId = single === undefined ? undefined : this.ids.get(`t\u0000${single.testcase}`);
-    const itemId = single === undefined ? undefined : this.ids.get(`i\u0000${itemKey(single.type, single.item)}`);
-    if (topLevel && single !== undefined && testcaseId !== undefined && itemId !== undefined) {
-      let run: <T>(query: SQL) => Promise<T[]>;
-      if (this.states.get(keyOf(testcaseId, itemId, single.arch)) !== undefined) {
-        // Its own transaction: one round trip.
-        run = (query) => (pipeline ? pipeline.statement(query) : queryRows(executor, query));
-      } else {
-        // A key this process has not seen: create its task state unless it
-        // exists, then the same statement, in one transaction sent in one go.
-        // Whichever of the two the key needed, the statement finds the row
-        // (its own insert, or one another transaction committed, waited for
-        // by the INSERT). Task state, then counter: the usual lock order.
-        const create = sql`INSERT INTO task_states (testcase_id, item_id, arch)
-                           VALUES (${testcaseId}::int, ${itemId}::int, ${single.arch}::text)
-                           ON CONFLICT (testcase_id, item_id, arch) DO NOTHING`;
-        run = <T>(query: SQL): Promise<T[]> =>
-          pipeline
-            ? pipeline.transaction(async (tx) => {
-                const made = tx.rows(create);
-                made.catch(() => {});
-                const rows = tx.rowsAndCommit<T>(query);
-                rows.catch(() => {});
-                await made;
-                return rows;
-              })
-            : executor.transaction(async (tx) => {
-                await queryRows(tx, create);
-                return queryRows<T>(tx, query);
-              });
-      }
-      const known = await this.recordKnownKey(run, single, tag, testcaseId, itemId);
-      if (known !== null) recorded = [known];
+    if (topLevel && single !== undefined) {
+      const one = await this.recordSingle(executor, pipeline, single, tag);
+      if (one !== null) recorded = [one];
     }
     recorded ??= pipeline
       ? await pipeline.transaction((tx) => this.apply({ rows: tx.rows, last: tx.rowsAndCommit }, valid, created, tag))
@@ -316,6 +286,49 @@ export class Recorder {
   }
 
   /**
+   * One result of a top-level call, in one statement when its testcase and
+   * item ids are cached (see `recordInOneStatement`); null, having written
+   * nothing, when they are not, and `apply` does it all.
+   */
+  private async recordSingle(
+    executor: Executor,
+    pipeline: Pipeline | undefined,
+    input: ValidResultInput,
+    tag: string | undefined,
+  ): Promise<RecordedResult | null> {
+    const testcaseId = this.ids.get(`t\u0000${input.testcase}`);
+    const itemId = this.ids.get(`i\u0000${itemKey(input.type, input.item)}`);
+    if (testcaseId === undefined || itemId === undefined) return null;
+    if (this.states.get(keyOf(testcaseId, itemId, input.arch)) !== undefined) {
+      // Its own transaction: one round trip.
+      return this.recordInOneStatement((query) => (pipeline ? pipeline.statement(query) : queryRows(executor, query)), input, tag, testcaseId, itemId);
+    }
+    // A key this process has not seen: create its task state unless it
+    // exists, then the same statement, in one transaction sent in one go.
+    // Whichever of the two the key needed, the statement finds the row (its
+    // own insert, or one another transaction committed, waited for by the
+    // INSERT). Task state, then counter: the usual lock order.
+    const create = sql`INSERT INTO task_states (testcase_id, item_id, arch)
+                       VALUES (${testcaseId}::int, ${itemId}::int, ${input.arch}::text)
+                       ON CONFLICT (testcase_id, item_id, arch) DO NOTHING`;
+    const afterCreate = <T>(query: SQL): Promise<T[]> =>
+      pipeline
+        ? pipeline.transaction(async (tx) => {
+            const made = tx.rows(create);
+            made.catch(() => {});
+            const rows = tx.rowsAndCommit<T>(query);
+            rows.catch(() => {});
+            await made;
+            return rows;
+          })
+        : executor.transaction(async (tx) => {
+            await queryRows(tx, create);
+            return queryRows<T>(tx, query);
+          });
+    return this.recordInOneStatement(afterCreate, input, tag, testcaseId, itemId);
+  }
+
+  /**
    * One result whose testcase and item ids are cached: the common case, in
    * one statement (one round trip). `SELECT .. FOR UPDATE` locks the task-state row and, in
    * READ COMMITTED, returns its latest committed version even when a
@@ -328,11 +341,11 @@ export class Recorder {
    * `statement` runs it: alone, for a key this process knows has a task
    * state; or after an INSERT of the task state that does nothing when the
    * row exists, in one transaction, for a key it has not seen (see
-   * `record`). Returns null, having written nothing, when the key has no task
+   * `recordSingle`). Returns null, having written nothing, when the key has no task
    * state in this statement's snapshot (only possible without that INSERT);
    * `apply` then does it all.
    */
-  private async recordKnownKey(
+  private async recordInOneStatement(
     statement: <T>(query: SQL) => Promise<T[]>,
     input: ValidResultInput,
     tag: string | undefined,

@@ -1,6 +1,6 @@
 /**
  * A result whose testcase and item ids the server knows is recorded in one
- * statement (src/results/record.ts, `recordKnownKey`): alone for a key the
+ * statement (src/results/record.ts, `recordInOneStatement`): alone for a key the
  * process knows has a task state, after an INSERT of the task state (that
  * does nothing when the row exists) for one it has not seen. A new testcase
  * or item takes the longer path that creates what is missing. All must store
