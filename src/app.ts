@@ -16,6 +16,7 @@ import { schemaSource } from './bridge/source.ts';
 import type { EnvelopeOptions } from './fedmsg/envelope.ts';
 import { allOutcomes, type Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { describeFault } from './db/faults.ts';
 import { LiveFeed } from './emissions/stream.ts';
 import { createContext, type Services } from './graphql/context.ts';
 import { shortRoad, takesShortRoad } from './graphql/http.ts';
@@ -47,6 +48,9 @@ function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
 }
 
 /** The HTTP server could not take its address (port in use, no permission). */
+/** How long `/readyz` waits for the database's answer before it says 503, in ms. */
+export const READY_TIMEOUT_MS = 1000;
+
 export class ListenError extends Error {
   override name = 'ListenError';
 }
@@ -64,6 +68,8 @@ export class App {
   private bridgeValue: Bridge | undefined;
   private stopRequested = false;
   private starting: Promise<string> | undefined;
+  /** What `/readyz` answered last (its log says when that changes). */
+  private databaseReady = true;
 
   private constructor(
     readonly options: AppOptions,
@@ -200,10 +206,8 @@ export class App {
       return;
     }
     if (path === '/readyz') {
-      try {
-        await this.services.db.execute(sql`SELECT 1`);
-      } catch (error) {
-        res.writeHead(503, { 'content-type': 'text/plain' }).end(`database not answering: ${String(error)}\n`);
+      if (!(await this.databaseAnswers())) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready: the database is not answering\n');
         return;
       }
       let bridge = '';
@@ -232,6 +236,32 @@ export class App {
       return;
     }
     await this.yoga.requestListener(req, res);
+  }
+
+  /**
+   * Whether the database answers a round trip within READY_TIMEOUT_MS. What
+   * went wrong is logged when readiness changes, not in the answer: driver
+   * text can name hosts and users.
+   */
+  private async databaseAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const probe = this.services.db.execute(sql`SELECT 1`);
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    });
+    let answers = true;
+    try {
+      await Promise.race([probe, late]);
+    } catch (error) {
+      answers = false;
+      if (this.databaseReady) (this.options.log ?? console.log)(`resultsbus: not ready: the database is not answering (${describeFault(error)})`);
+    } finally {
+      clearTimeout(timer);
+      probe.catch(() => {});
+    }
+    if (answers && !this.databaseReady) (this.options.log ?? console.log)('resultsbus: ready: the database answers again');
+    this.databaseReady = answers;
+    return answers;
   }
 
   /** Stops listening, ends subscriptions and open sockets, and stops the notification feed. */

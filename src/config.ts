@@ -5,6 +5,7 @@
  * accepts, rather than surfacing later as a confusing runtime error.
  */
 import { userInfo } from 'node:os';
+import { DEFAULT_TIMEOUTS } from './db/timeouts.ts';
 import { socketOf } from './db/url.ts';
 
 export const STANDARD_OUTCOMES = [
@@ -29,6 +30,12 @@ export interface Config {
   dataDir: string;
   /** Connections in the postgres.js pool. @default 10 */
   dbPoolSize: number;
+  /** How long opening a PostgreSQL connection may take, in ms (RESULTSBUS_DB_CONNECT_TIMEOUT_MS). @default 5000 */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` of the server's connections, in ms; 0: none (RESULTSBUS_DB_STATEMENT_TIMEOUT_MS). @default 15000 */
+  dbStatementTimeoutMs: number;
+  /** PostgreSQL `lock_timeout` of the server's connections, in ms; 0: none (RESULTSBUS_DB_LOCK_TIMEOUT_MS). @default 10000 */
+  dbLockTimeoutMs: number;
   /** First part of every fedmsg topic. @default "org.fedoraproject" */
   topicPrefix: string;
   /** Environment part of every fedmsg topic. @default "dev" */
@@ -169,6 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: databaseUrl === '' ? undefined : databaseUrl,
     dataDir: str(env, 'RESULTSBUS_DATA_DIR', './.resultsbus'),
     dbPoolSize: int(env, 'RESULTSBUS_DB_POOL', 10, 1, 1000),
+    dbConnectTimeoutMs: int(env, 'RESULTSBUS_DB_CONNECT_TIMEOUT_MS', DEFAULT_TIMEOUTS.connectMs, 100, 600000),
+    dbStatementTimeoutMs: int(env, 'RESULTSBUS_DB_STATEMENT_TIMEOUT_MS', DEFAULT_TIMEOUTS.statementMs, 0, 86400000),
+    dbLockTimeoutMs: int(env, 'RESULTSBUS_DB_LOCK_TIMEOUT_MS', DEFAULT_TIMEOUTS.lockMs, 0, 86400000),
     topicPrefix: topicPart(env, 'RESULTSBUS_TOPIC_PREFIX', 'org.fedoraproject'),
     environment: topicPart(env, 'RESULTSBUS_ENVIRONMENT', 'dev'),
     modname: topicPart(env, 'RESULTSBUS_MODNAME', 'taskotron'),

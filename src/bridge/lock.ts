@@ -7,6 +7,9 @@
 import type { Database, Session } from '../db/client.ts';
 import { BRIDGE_LOCK_CLASS } from './cursor.ts';
 
+/** How long the check that the lock is still held may take, in ms. */
+const HELD_TIMEOUT_MS = 5000;
+
 export class BridgeLock {
   private constructor(
     private readonly session: Session,
@@ -59,18 +62,29 @@ export class BridgeLock {
     return undefined;
   }
 
-  /** Whether the lock is still ours: false when its connection was lost. */
+  /**
+   * Whether the lock is still ours: false when its connection was lost, or
+   * gives no answer within `HELD_TIMEOUT_MS` (a cut-off network: the server
+   * may go on holding the lock for a while, and nobody else can take it
+   * meanwhile, but this bridge can no longer know it publishes alone).
+   */
   async held(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), HELD_TIMEOUT_MS);
+    });
     try {
-      const [row] = await this.session.query<{ held: number | string }>(
+      const [row] = await Promise.race([late, this.session.query<{ held: number | string }>(
         `SELECT count(*) AS held FROM pg_locks
          WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objsubid = 2
            AND classid = $1::oid AND objid = hashtext($2)::oid`,
         [BRIDGE_LOCK_CLASS, this.name],
-      );
+      )]);
       return Number(row?.held ?? 0) > 0;
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

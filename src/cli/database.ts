@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
+import { codeOf, rootCause } from '../db/faults.ts';
 import { migrate } from '../db/migrate.ts';
 import { CliError } from './args.ts';
 
@@ -25,22 +26,6 @@ const SETUP_CODES = new Set([
   '3D000',
   '53300',
 ]);
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** The innermost error of a `cause` chain (drizzle wraps the driver's error). */
-function rootCause(error: unknown): unknown {
-  let current = error;
-  for (let i = 0; i < 10; i++) {
-    const cause = (current as { cause?: unknown } | null)?.cause;
-    if (cause === undefined || cause === null) return current;
-    current = cause;
-  }
-  return current;
-}
 
 /** The URL without its password, fit to print. */
 function safeUrl(url: string): string {
@@ -70,7 +55,12 @@ function explain(error: unknown, config: Config): CliError | undefined {
 export async function openMigrated(config: Config, poolSize: number): Promise<Database> {
   let database: Database;
   try {
-    database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize });
+    database = await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize,
+      timeouts: { connectMs: config.dbConnectTimeoutMs, statementMs: config.dbStatementTimeoutMs, lockMs: config.dbLockTimeoutMs },
+    });
   } catch (error) {
     if (config.databaseUrl === undefined) {
       const message = error instanceof Error ? error.message : String(error);

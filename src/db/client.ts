@@ -12,6 +12,8 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.ts';
+import { isDatabaseFault } from './faults.ts';
+import { DEFAULT_TIMEOUTS, type DatabaseTimeouts, reconnectBackoff } from './timeouts.ts';
 import { socketOf } from './url.ts';
 
 export type Schema = typeof schema;
@@ -57,6 +59,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Called with the text of every statement drizzle runs (tests count queries with it). @default undefined */
   onQuery?: (query: string) => void;
+  /** How long PostgreSQL waits may last (PostgreSQL only). @default DEFAULT_TIMEOUTS */
+  timeouts?: Partial<DatabaseTimeouts>;
 }
 
 /**
@@ -68,40 +72,58 @@ export interface DatabaseOptions {
  */
 export function connectPostgres(url: string, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): postgres.Sql {
   const { url: rest, host, port } = socketOf(url);
-  return postgres(rest, { ...options, ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) });
+  return postgres(rest, {
+    // postgres.js fetches the array types on each new connection and drops
+    // that query's promise: a connection lost at that moment (a restart,
+    // pg_terminate_backend) ends the process with an unhandled rejection
+    // (porsager/postgres#1192, #1223). Nothing here needs them: drizzle
+    // parses array columns itself, and array parameters go as literals.
+    fetch_types: false,
+    backoff: reconnectBackoff,
+    ...options,
+    ...(host === undefined ? {} : { host }),
+    ...(port === undefined ? {} : { port }),
+  });
+}
+
+/** postgres.js options that bound its waits: connect timeout, and the statement and lock timeouts as connection settings. */
+function bounded(timeouts: DatabaseTimeouts): { connect_timeout: number; statementMs: number; connection: Record<string, string> } {
+  return {
+    connect_timeout: timeouts.connectMs / 1000,
+    statementMs: timeouts.statementMs,
+    connection: { statement_timeout: String(timeouts.statementMs), lock_timeout: String(timeouts.lockMs) },
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const logger = options.onQuery === undefined ? undefined : { logQuery: options.onQuery };
-  if (options.url !== undefined) return openPostgres(options.url, options.poolSize ?? 10, logger);
+  if (options.url !== undefined) return openPostgres(options.url, options.poolSize ?? 10, logger, { ...DEFAULT_TIMEOUTS, ...options.timeouts });
   return openPglite(options.dataDir, logger);
 }
 
 type QueryLogger = { logQuery: (query: string) => void } | undefined;
 
-function openPostgres(url: string, poolSize: number, logger: QueryLogger): Database {
+function openPostgres(url: string, poolSize: number, logger: QueryLogger, timeouts: DatabaseTimeouts): Database {
+  const limits = bounded(timeouts);
   const client = connectPostgres(url, {
     max: poolSize,
     onnotice: () => {},
     // The app reads ids as numbers; bigint columns stay below 2^53 in practice.
     types: { bigint: { to: 20, from: [20], serialize: (v: number) => String(v), parse: (v: string) => Number(v) } },
-    connection: { application_name: 'resultsbus' },
+    connect_timeout: limits.connect_timeout,
+    connection: { application_name: 'resultsbus', ...limits.connection },
   });
   const db = drizzlePostgres(client, { schema, ...(logger ? { logger } : {}) });
   // After drizzlePostgres: it sets the client's json/jsonb serializers and
   // date parsers, which the pipelined statements share.
-  const pipeline = postgresPipeline(url, client, poolSize, logger);
+  const pipeline = postgresPipeline(url, client, poolSize, logger, limits);
+  const listener = new PostgresListener(url, limits.connect_timeout);
   pipelines.set(db, pipeline);
   return {
     db,
     engine: 'postgres',
     url,
-    async listen(channel, onPayload) {
-      const sub = await client.listen(channel, onPayload);
-      return async () => {
-        await sub.unlisten();
-      };
-    },
+    listen: (channel, onPayload) => listener.listen(channel, onPayload),
     async session() {
       // A client of its own with one connection, not `client.reserve()`: a
       // reserved connection that the server closes (pg_terminate_backend, a
@@ -113,7 +135,8 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
       const conn = connectPostgres(url, {
         max: 1,
         onnotice: () => {},
-        connection: { application_name: 'resultsbus session' },
+        connect_timeout: limits.connect_timeout,
+        connection: { application_name: 'resultsbus session', ...limits.connection },
         max_lifetime: 0, // 0: none
         idle_timeout: 0,
       });
@@ -130,10 +153,115 @@ function openPostgres(url: string, poolSize: number, logger: QueryLogger): Datab
       };
     },
     async close() {
+      await listener.close();
       await pipeline.close();
       await client.end({ timeout: 5 });
     },
   };
+}
+
+/**
+ * LISTEN on a connection of its own that comes back by itself. postgres.js's
+ * own `listen` re-listens once when its connection closes and, should that
+ * fail (the database still down), forgets the channel for good: after an
+ * outage the process would hear no notification again and every live stream
+ * would fall back to its poll. Here a lost connection is re-established,
+ * with backoff, until it listens on every channel again. Notifications sent
+ * while it was gone are lost, which the streams' poll covers.
+ */
+class PostgresListener {
+  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private conn: postgres.Sql | undefined;
+  private restoring = false;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly connectTimeout: number,
+  ) {}
+
+  private connection(): postgres.Sql {
+    if (this.conn) return this.conn;
+    const options: postgres.Options<Record<string, postgres.PostgresType>> & { onnotify: (channel: string, payload: string) => void } = {
+      max: 1,
+      idle_timeout: 0,
+      max_lifetime: 0,
+      onnotice: () => {},
+      connect_timeout: this.connectTimeout,
+      connection: { application_name: 'resultsbus listen' },
+      // Not in postgres.js's types, but an option of its (what its own listen uses).
+      onnotify: (channel, payload) => {
+        for (const handler of this.handlers.get(channel) ?? []) handler(payload);
+      },
+      onclose: () => this.restore(),
+    };
+    this.conn = connectPostgres(this.url, options);
+    return this.conn;
+  }
+
+  async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+    let handlers = this.handlers.get(channel);
+    const first = handlers === undefined;
+    if (handlers === undefined) {
+      handlers = new Set();
+      this.handlers.set(channel, handlers);
+    }
+    handlers.add(onPayload);
+    if (first) {
+      try {
+        await this.connection().unsafe(`LISTEN ${quoteIdent(channel)}`);
+      } catch (error) {
+        handlers.delete(onPayload);
+        if (handlers.size === 0) this.handlers.delete(channel);
+        throw error;
+      }
+    }
+    return async () => {
+      const set = this.handlers.get(channel);
+      if (!set?.delete(onPayload) || set.size > 0) return;
+      this.handlers.delete(channel);
+      if (!this.closed) await this.connection().unsafe(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+    };
+  }
+
+  /** Listens on every channel again, after the connection closed; tries until it works or the handle closes. */
+  private restore(): void {
+    if (this.closed || this.restoring || this.handlers.size === 0) return;
+    this.restoring = true;
+    let attempt = 0;
+    const tryOnce = (): void => {
+      this.retry = undefined;
+      if (this.closed || this.handlers.size === 0) {
+        this.restoring = false;
+        return;
+      }
+      const channels = [...this.handlers.keys()].map((c) => `LISTEN ${quoteIdent(c)}`).join('; ');
+      this.connection()
+        .unsafe(channels)
+        .then(
+          () => {
+            this.restoring = false;
+          },
+          () => {
+            attempt++;
+            this.retry = setTimeout(tryOnce, reconnectBackoff(attempt) * 1000);
+          },
+        );
+    };
+    tryOnce();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.handlers.clear();
+    await this.conn?.end({ timeout: 5 });
+  }
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -279,15 +407,41 @@ function connectionLost(): Error {
  * promise, which ends the process. A lane's `onclose` tells us, synchronously,
  * that its connection is gone; from then on the transaction sends nothing
  * more (a later statement would run on a new connection, outside the
- * transaction) and fails, and the lane reconnects for the next one.
+ * transaction) and fails.
+ *
+ * A lane whose statement failed for a fault of the database (a lost or reset
+ * connection, a timeout) is retired, not reused: between a socket's error
+ * and its close, postgres.js 3.4.9 queues a statement sent to it (our
+ * ROLLBACK) where nothing ever answers it, and then hands the next
+ * connection's answers to the wrong statements (porsager/postgres#1142,
+ * #1223). A fresh client has none of that state. As a last resort every
+ * statement on a lane has a deadline: statement timeout plus connect timeout
+ * plus a second; past it the lane is retired and the call fails.
  */
 interface Lane {
   sql: postgres.Sql;
   /** How many times its connection has closed. */
   closes: number;
+  /** Retired: its client is being closed and it is never used again. */
+  retired: boolean;
 }
 
-function postgresPipeline(url: string, client: postgres.Sql, size: number, logger: QueryLogger): Pipeline & { close(): Promise<void> } {
+type Answer = Awaited<ReturnType<postgres.Sql['unsafe']>>;
+
+/** No answer from the database within a lane's deadline. */
+function noAnswer(ms: number): Error {
+  return Object.assign(new Error(`the database gave no answer within ${ms} ms; nothing of the transaction was committed, or its answer was lost`), {
+    code: 'CONNECTION_CLOSED',
+  });
+}
+
+function postgresPipeline(
+  url: string,
+  client: postgres.Sql,
+  size: number,
+  logger: QueryLogger,
+  limits: ReturnType<typeof bounded>,
+): Pipeline & { close(): Promise<void> } {
   const dialect = new PgDialect();
   const prepare = (query: SQL): { text: string; params: postgres.ParameterOrJSON<never>[] } => {
     const { sql: text, params } = dialect.sqlToQuery(query);
@@ -298,7 +452,8 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
   const free: Lane[] = [];
   const waiting: Array<{ resolve: (lane: Lane) => void; reject: (error: Error) => void }> = [];
   let closed = false;
-  const closedError = (): Error => new Error('the database handle is closed');
+  const closedError = (): Error => Object.assign(new Error('the database handle is closed'), { code: 'DATABASE_CLOSED' });
+  const deadlineMs = limits.statementMs > 0 ? limits.statementMs + limits.connect_timeout * 1000 + 1000 : 0;
   const newLane = (): Lane => {
     const lane: Lane = {
       sql: connectPostgres(url, {
@@ -308,7 +463,8 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
         // whose values are parameters: one generic plan per statement and
         // connection serves every call. Left to itself the server keeps
         // planning some of them afresh each time.
-        connection: { application_name: 'resultsbus', plan_cache_mode: 'force_generic_plan' },
+        connect_timeout: limits.connect_timeout,
+        connection: { application_name: 'resultsbus', plan_cache_mode: 'force_generic_plan', ...limits.connection },
         // postgres.js closes a connection when its lifetime (30-60 minutes
         // by default) is up, even between two statements of a transaction,
         // and runs the next one on a new connection, outside it. A lane's
@@ -320,12 +476,45 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
         },
       }),
       closes: 0,
+      retired: false,
     };
     // The same value conversions as the main client, drizzle's included.
     Object.assign(lane.sql.options.parsers, client.options.parsers);
     Object.assign(lane.sql.options.serializers, client.options.serializers);
     lanes.push(lane);
     return lane;
+  };
+  const retire = (lane: Lane): void => {
+    if (lane.retired) return;
+    lane.retired = true;
+    lanes.splice(lanes.indexOf(lane), 1);
+    // Closing fails whatever is still in flight on it (CONNECTION_DESTROYED).
+    void lane.sql.end({ timeout: 0 }).catch(() => {});
+  };
+  /** Sends one statement on `lane`, bounded by the deadline; a fault of the database retires the lane. */
+  const run = (lane: Lane, text: string, params: postgres.ParameterOrJSON<never>[], options?: { prepare: boolean }): Promise<Answer> => {
+    if (lane.retired) throw connectionLost();
+    const query = lane.sql.unsafe(text, params, options);
+    return new Promise<Answer>((resolve, reject) => {
+      const timer =
+        deadlineMs > 0
+          ? setTimeout(() => {
+              retire(lane);
+              reject(noAnswer(deadlineMs));
+            }, deadlineMs)
+          : undefined;
+      query.then(
+        (answer) => {
+          clearTimeout(timer);
+          resolve(answer);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          if (isDatabaseFault(error)) retire(lane);
+          reject(error);
+        },
+      );
+    });
   };
   const acquire = (): Promise<Lane> | Lane => {
     if (closed) throw closedError();
@@ -336,8 +525,9 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
   };
   const release = (lane: Lane): void => {
     const next = waiting.shift();
-    if (next) next.resolve(lane);
-    else free.push(lane);
+    // A retired lane's place goes to a new one.
+    if (next) next.resolve(lane.retired ? newLane() : lane);
+    else if (!lane.retired) free.push(lane);
   };
   return {
     async close() {
@@ -351,7 +541,7 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
       const lane = await acquire();
       try {
         const { text, params } = prepare(query);
-        return (await lane.sql.unsafe(text, params, { prepare: true })) as unknown as T[];
+        return (await run(lane, text, params, { prepare: true })) as unknown as T[];
       } finally {
         release(lane);
       }
@@ -360,8 +550,11 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
       const lane = await acquire();
       const generation = lane.closes;
       const send = (text: string, params: postgres.ParameterOrJSON<never>[] = [], options?: { prepare: boolean }) => {
-        if (lane.closes !== generation) throw connectionLost();
-        return lane.sql.unsafe(text, params, options);
+        if (lane.closes !== generation) {
+          retire(lane);
+          throw connectionLost();
+        }
+        return run(lane, text, params, options);
       };
       // Whether a transaction may be open on the lane and needs a ROLLBACK.
       let open = true;
@@ -394,8 +587,10 @@ function postgresPipeline(url: string, client: postgres.Sql, size: number, logge
         };
         return await body(tx);
       } finally {
-        // A lost connection took its transaction with it: nothing to roll back.
-        if (open && lane.closes === generation) await send('ROLLBACK').catch(() => {});
+        // A lost connection took its transaction with it: nothing to roll
+        // back. A retired lane's closing ends it on the server.
+        if (open && lane.closes === generation && !lane.retired) await send('ROLLBACK').catch(() => {});
+        if (lane.closes !== generation) retire(lane);
         release(lane);
       }
     },

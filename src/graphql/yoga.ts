@@ -5,6 +5,7 @@
  */
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, Kind, type ValueNode, visit } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { describeFault, isDatabaseFault } from '../db/faults.ts';
 import { UserError } from '../errors.ts';
 import { type Context, createContext, type Services } from './context.ts';
 import { checkQueryLimits, type QueryLimits } from './limits.ts';
@@ -39,7 +40,19 @@ function toGraphQLError(error: unknown, message: string): Error {
     }
     return error;
   }
+  if (isDatabaseFault(original)) return databaseUnavailable();
   return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/**
+ * The answer to a request the database could not serve (down, restarting,
+ * cut off, too busy): status 503 with Retry-After, and a code clients may
+ * retry on (README, "Retrying"). The driver's text stays in the log.
+ */
+function databaseUnavailable(): GraphQLError {
+  return new GraphQLError('the database is not available right now (restarting, unreachable or overloaded); retry in a moment', {
+    extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '1' } } },
+  });
 }
 
 /**
@@ -145,7 +158,10 @@ export function createYogaApp(services: Services): Yoga {
       debug: () => {},
       info: () => {},
       warn: (...args: unknown[]) => console.warn('resultsbus:', ...args),
-      error: (...args: unknown[]) => console.error(`resultsbus: unexpected error: ${args.map(describeUnexpected).join(' ')}`),
+      error: (...args: unknown[]) =>
+        args.every(isDatabaseFault)
+          ? console.warn(`resultsbus: a request failed, the database is unavailable: ${args.map(describeFault).join(' ')}`)
+          : console.error(`resultsbus: unexpected error: ${args.map(describeUnexpected).join(' ')}`),
     },
     context: ({ request, connectionParams }) => {
       const fromWs = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
