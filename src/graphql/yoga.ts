@@ -7,6 +7,7 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLErr
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { UserError } from '../errors.ts';
 import { type Context, createContext, type Services } from './context.ts';
+import { renderGraphiQLPage } from './graphiql.ts';
 import { checkQueryLimits, type QueryLimits } from './limits.ts';
 import { buildSchema } from './schema/index.ts';
 import { allOutcomes } from '../config.ts';
@@ -140,6 +141,7 @@ export function createYogaApp(services: Services): Yoga {
     maxRequestBodySize: MAX_BODY_BYTES,
     landingPage: false,
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
+    renderGraphiQL: renderGraphiQLPage,
     // Yoga logs each masked (unexpected) error here once; keep it to a bounded line.
     logging: {
       debug: () => {},
