@@ -11,6 +11,7 @@ import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction }
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { durablePgliteOptions } from './pglite.ts';
 import * as schema from './schema.ts';
 import { socketOf } from './url.ts';
 
@@ -173,7 +174,7 @@ async function openPglite(dataDir: string | undefined, logger: QueryLogger): Pro
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
   let client: PGlite;
   try {
-    client = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+    client = dataDir === undefined ? new PGlite() : new PGlite(durablePgliteOptions(dataDir));
     await client.waitReady;
   } catch (error) {
     unlock();
