@@ -4,6 +4,7 @@ import { envelopeOptions } from '../bridge/bridge.ts';
 import type { EnvelopeOptions } from '../fedmsg/envelope.ts';
 import { createToken, tokenCount } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
+import type { Database } from '../db/client.ts';
 import { UserError } from '../errors.ts';
 import { BusError } from '../fedmsg/publisher.ts';
 import { SigningError } from '../fedmsg/signing.ts';
@@ -36,25 +37,13 @@ export async function serve(argv: string[]): Promise<void> {
     throw error instanceof SigningError ? new CliError(error.message, 2) : error;
   }
   const database = await openMigrated(config, config.dbPoolSize);
-  try {
-    if ((await tokenCount(database.db)) === 0) {
-      try {
-        const token = await createToken(database.db, 'default');
-        console.log(`resultsbus: created the first API token "default" (shown only this once):\n\n    ${token}\n`);
-        console.log('resultsbus: send it as "Authorization: Bearer <token>"; manage tokens with `resultsbus token`.');
-      } catch (error) {
-        // Another replica starting at the same moment made it.
-        if (!(error instanceof UserError)) throw error;
-      }
-    }
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
   const app = await App.create({ config, database, envelope });
   let url: string;
   try {
     url = await app.start();
+    // Only once the port and the bus are bound: a start that fails on an
+    // address in use must not have shown (and spent) the only print of a token.
+    await printFirstToken(database);
   } catch (error) {
     await app.stop();
     await database.close();
@@ -66,4 +55,17 @@ export async function serve(argv: string[]): Promise<void> {
     await app.stop();
     await database.close();
   });
+}
+
+/** Creates the token "default" and prints it once, when the store has no token yet. */
+async function printFirstToken(database: Database): Promise<void> {
+  if ((await tokenCount(database.db)) > 0) return;
+  try {
+    const token = await createToken(database.db, 'default');
+    console.log(`resultsbus: created the first API token "default" (shown only this once):\n\n    ${token}\n`);
+    console.log('resultsbus: send it as "Authorization: Bearer <token>"; manage tokens with `resultsbus token`.');
+  } catch (error) {
+    // Another replica starting at the same moment made it.
+    if (!(error instanceof UserError)) throw error;
+  }
 }

@@ -11,6 +11,7 @@ import { PgDialect, type PgDatabase, type PgQueryResultHKT, type PgTransaction }
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { durablePgliteOptions } from './pglite.ts';
 import * as schema from './schema.ts';
 import { isDatabaseFault } from './faults.ts';
 import { DEFAULT_TIMEOUTS, type DatabaseTimeouts, reconnectBackoff } from './timeouts.ts';
@@ -301,7 +302,7 @@ async function openPglite(dataDir: string | undefined, logger: QueryLogger): Pro
   const unlock = dataDir === undefined ? () => {} : lockDataDir(dataDir);
   let client: PGlite;
   try {
-    client = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+    client = dataDir === undefined ? new PGlite() : new PGlite(durablePgliteOptions(dataDir));
     await client.waitReady;
   } catch (error) {
     unlock();
@@ -571,14 +572,20 @@ function postgresPipeline(
             return rows as unknown as T[];
           },
           async rowsAndCommit<T>(query: SQL): Promise<T[]> {
-            await began;
+            // Not waiting for BEGIN's answer, which cost a round trip of its
+            // own: the statement and COMMIT follow it on the same connection,
+            // and the server runs them in order. A BEGIN lost with its
+            // connection fails every query postgres.js wrote behind it (it
+            // rejects them all when the connection closes), and `send`
+            // refuses any later one; waiting would not have changed that.
             const { text, params } = prepare(query);
             const statement = send(text, params, { prepare: true });
             const commit = send('COMMIT');
-            const [rows, committed] = await Promise.allSettled([statement, commit]);
+            const [begun, rows, committed] = await Promise.allSettled([began, statement, commit]);
             // Either way the transaction is over: committed, or (a failed
             // statement turns COMMIT into ROLLBACK) rolled back.
             if (committed.status === 'fulfilled' || rows.status === 'rejected') open = false;
+            if (begun.status === 'rejected') throw begun.reason;
             if (rows.status === 'rejected') throw rows.reason;
             if (committed.status === 'rejected') throw committed.reason;
             if (committed.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${committed.value.command}, not COMMIT`);

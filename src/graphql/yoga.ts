@@ -8,6 +8,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { describeFault, isDatabaseFault } from '../db/faults.ts';
 import { UserError } from '../errors.ts';
 import { type Context, createContext, type Services } from './context.ts';
+import { renderGraphiQLPage } from './graphiql.ts';
 import { checkQueryLimits, type QueryLimits } from './limits.ts';
 import { buildSchema } from './schema/index.ts';
 import { allOutcomes } from '../config.ts';
@@ -153,6 +154,7 @@ export function createYogaApp(services: Services): Yoga {
     maxRequestBodySize: MAX_BODY_BYTES,
     landingPage: false,
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
+    renderGraphiQL: renderGraphiQLPage,
     // Yoga logs each masked (unexpected) error here once; keep it to a bounded line.
     logging: {
       debug: () => {},

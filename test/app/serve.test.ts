@@ -149,7 +149,7 @@ describe('resultsbus serve on a port in use', () => {
     await other?.dispose();
   });
 
-  it('fails with exit code 1 and a message naming the address, and releases the store', async () => {
+  it('fails with exit code 1 and a message naming the address, prints no token, and releases the store', async () => {
     other = await createStore();
     const port = await freePort();
     const taken = createServer();
@@ -163,5 +163,21 @@ describe('resultsbus serve on a port in use', () => {
     expect(message).not.toMatch(/^\s+at /m);
     expect(message).not.toContain('Internal error emitted on the WebSocket server');
     if (engine === 'pglite') expect(existsSync(join(other.dataDir ?? '', 'resultsbus.pid'))).toBe(false);
+    // The store was empty: the failed start must not have used up the one showing of the first token.
+    expect(message).not.toContain('created the first API token');
+    expect(message).not.toMatch(new RegExp(ANY_TOKEN.source));
+  });
+
+  it('a later start on a free port creates and prints the first token then, and it can write', async () => {
+    if (!other) throw new Error('the previous test made no store');
+    const served = await serve(other.env);
+    try {
+      const match = FIRST_TOKEN.exec(served.stdout());
+      expect(match, served.stdout()).not.toBeNull();
+      const written = await postGraphQL(served.url, Record, { input }, match?.[1]);
+      expect(written.data).toEqual({ recordResult: { emitted: true, emission: { seq: 1, outcome: 'PASSED' }, duplicateOf: null } });
+    } finally {
+      expect((await served.stop()).code).toBe(0);
+    }
   });
 });

@@ -6,6 +6,7 @@
  * or item takes the longer path that creates what is missing. All must store
  * and answer the same things.
  */
+import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Recorder } from '../../src/results/record.ts';
 import type { RecordResultInput } from '../../src/results/validate.ts';
@@ -71,6 +72,34 @@ describe(`a result for a known key (${engine})`, () => {
     expect(statements).toHaveLength(1);
     expect(second?.emission).toBeNull();
     expect(second?.result.duplicateOfSeq).toBe(first?.emission?.seq);
+  });
+
+  it.skipIf(engine === 'pglite')('sends the first result of a new key in one write, BEGIN to COMMIT: one round trip', async () => {
+    const { recorder } = server.app.services;
+    const db = server.database.db;
+    const key = { testcase: 'dist.trip', item: 'trip-1.0-1.fc40', type: 'koji_build', outcome: 'PASSED' };
+    // Creates the testcase and item, then prepares the two statements on the
+    // connection (its first use of a statement asks the server to describe it).
+    await recorder.record(db, [key], 'input');
+    await recorder.record(db, [{ ...key, arch: 'aarch64' }], 'input');
+    const writes: Buffer[] = [];
+    const write = Socket.prototype.write;
+    Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
+      if (Buffer.isBuffer(chunk)) writes.push(Buffer.from(chunk));
+      return (write as (this: Socket, ...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof write;
+    statements = [];
+    try {
+      const [first] = await recorder.record(db, [{ ...key, arch: 'riscv64' }], 'input');
+      expect(first?.emission?.prevOutcome).toBeNull();
+    } finally {
+      Socket.prototype.write = write;
+    }
+    expect(statements).toHaveLength(2);
+    const carrying = (text: string): number[] => writes.flatMap((w, i) => (w.includes(Buffer.from(`${text}\0`)) ? [i] : []));
+    // One write with BEGIN, the INSERT, the statement and COMMIT: nothing waits for an answer in between.
+    expect(carrying('BEGIN')).toHaveLength(1);
+    expect(carrying('COMMIT')).toEqual(carrying('BEGIN'));
   });
 
   it('records in a key another process made, which this one has not seen: the insert finds the row and does nothing', async () => {
