@@ -20,6 +20,8 @@ import { LiveFeed } from './emissions/stream.ts';
 import { createContext, type Services } from './graphql/context.ts';
 import { shortRoad, takesShortRoad } from './graphql/http.ts';
 import { createYogaApp, type Yoga } from './graphql/yoga.ts';
+import { createLogger, type Logger, requestIdOf, withRequestId } from './log.ts';
+import { Metrics } from './metrics.ts';
 import { Recorder } from './results/record.ts';
 
 export interface AppOptions {
@@ -27,8 +29,8 @@ export interface AppOptions {
   database: Database;
   /** How often a waiting subscription re-reads without a notification, in ms. @default 1000 */
   pollMs?: number;
-  /** Where the in-process bridge says what it does. @default console.log */
-  log?: (line: string) => void;
+  /** Where the app and its in-process bridge log (unexpected errors, the bridge's role). @default JSON lines on stdout at level info */
+  logger?: Logger;
   /** The envelope settings, when the caller has read them already. @default envelopeOptions(config) */
   envelope?: EnvelopeOptions;
 }
@@ -58,6 +60,9 @@ export function topicOf(config: Config): string {
 export class App {
   readonly yoga: Yoga;
   readonly services: Services;
+  readonly logger: Logger;
+  /** What `GET /metrics` reports; a registry of this app's own. */
+  readonly metrics: Metrics;
   private server: Server | undefined;
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
@@ -71,6 +76,13 @@ export class App {
     private readonly envelope: EnvelopeOptions,
   ) {
     const { config, database } = options;
+    this.logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+    this.metrics = new Metrics({
+      database,
+      bridgeName: config.bridgeName,
+      poolSize: config.dbPoolSize,
+      bridge: () => this.bridgeValue,
+    });
     this.services = {
       config,
       db: database.db,
@@ -80,11 +92,12 @@ export class App {
         topic: topicOf(config),
         maxBatch: config.maxBatch,
         onCommitted: (emissions) => feed.offer(emissions),
+        onRecorded: (recorded) => this.metrics.recorded(recorded),
         notifyTag: feed.tag,
       }),
       tokens: new TokenVerifier(database.db),
     };
-    this.yoga = createYogaApp(this.services);
+    this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
   }
 
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
@@ -189,12 +202,25 @@ export class App {
       database,
       source: schemaSource(schema, () => createContext(this.services, null)),
       envelope: this.envelope,
-      log: this.options.log,
+      logger: this.logger,
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Every request gets an id (the caller's `x-request-id`, or a new one), sent back and put on what is logged for it. */
+  private handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reqId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('x-request-id', reqId);
+    this.metrics.observe(req, res);
+    return withRequestId(reqId, () => this.route(req, res));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const text = await this.metrics.render();
+      res.writeHead(200, { 'content-type': this.metrics.contentType }).end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
