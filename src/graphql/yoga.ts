@@ -136,7 +136,8 @@ function yogaLogging(logger: Logger): YogaLogger {
   const logged = new WeakSet<object>();
   const text = (args: unknown[]): string => args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
   return {
-    debug: (...args: unknown[]) => logger.debug(text(args)),
+    // Yoga's debug lines are its own steps, two a request: trace, below our debug.
+    debug: (...args: unknown[]) => logger.trace(text(args)),
     info: (...args: unknown[]) => logger.info(text(args)),
     warn: (...args: unknown[]) => logger.warn(text(args)),
     error: (...args: unknown[]) => {

@@ -39,15 +39,28 @@ async function post(query: string, variables: Record<string, unknown>, headers: 
 const errorLines = () => log.lines().filter((line) => line.level === 'error' || line.level === 'fatal');
 
 describe('logging of requests', () => {
-  it('a user mistake (a bad outcome, as a variable or a literal; an empty name) logs no error line', async () => {
+  it('a user mistake (a bad outcome, as a variable or a literal; a value of the wrong type; an empty name) logs no error line', async () => {
     const before = log.lines().length;
-    const asVariable = await post(RECORD, { input: { testcase: 'dist.log', item: 'log-1.0-1.fc26', type: 'koji_build', outcome: 'BOGUS' } });
-    const asLiteral = await post('mutation { recordResult(input: { testcase: "dist.log", item: "x", type: "koji_build", outcome: BOGUS }) { emitted } }', {});
-    const emptyName = await post(RECORD, { input: { testcase: '', item: 'log-1.0-1.fc26', type: 'koji_build', outcome: 'PASSED' } });
-    for (const answer of [asVariable, asLiteral, emptyName]) expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    const input = { testcase: 'dist.log', item: 'log-1.0-1.fc26', type: 'koji_build', outcome: 'PASSED' };
+    const answers = [
+      await post(RECORD, { input: { ...input, outcome: 'BOGUS' } }),
+      await post('mutation { recordResult(input: { testcase: "dist.log", item: "x", type: "koji_build", outcome: BOGUS }) { emitted } }', {}),
+      // These two were logged as "unexpected error", with a stack, before: graphql-js's
+      // coercion errors, which the server gives their code to.
+      await post(RECORD, { input: { ...input, outcome: 5 } }),
+      await post(RECORD, { input: { ...input, force: 'yes' } }),
+      await post(RECORD, { input: { ...input, testcase: '' } }),
+    ];
+    for (const answer of answers) expect(answer.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect(errorLines()).toEqual([]);
-    // Nothing above debug: an operator at the default level sees none of it.
-    expect(log.lines().slice(before).filter((line) => line.level !== 'debug')).toEqual([]);
+    const logged = log.lines().slice(before);
+    // Nothing above debug: an operator at the default level sees none of it...
+    expect(logged.filter((line) => line.level !== 'debug' && line.level !== 'trace')).toEqual([]);
+    // ...and at debug, the coerced ones are there as what they are.
+    expect(logged.filter((line) => line.msg === 'user error').map((line) => [line.code, line.reqId !== undefined])).toEqual([
+      ['BAD_USER_INPUT', true],
+      ['BAD_USER_INPUT', true],
+    ]);
   });
 
   it('an unexpected error logs exactly one error line, with the request id sent back to the client', async () => {
