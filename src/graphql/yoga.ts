@@ -129,12 +129,11 @@ export interface YogaAppOptions {
  * Yoga's logger on pino. Yoga calls `error` with an error whenever masking
  * changed it; that is also the case for a user's mistake that the masking
  * only gave its code to, so the masking itself says which errors were
- * unexpected. Yoga can report one error twice (masking, then its error
- * handler); it is logged once.
+ * unexpected.
  */
 function yogaLogging(logger: Logger): YogaLogger {
-  const logged = new WeakSet<object>();
-  const text = (args: unknown[]): string => args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
+  const text = (args: unknown[]): string =>
+    args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(' ');
   return {
     // Yoga's debug lines are its own steps, two a request: trace, below our debug.
     debug: (...args: unknown[]) => logger.trace(text(args)),
@@ -142,10 +141,6 @@ function yogaLogging(logger: Logger): YogaLogger {
     warn: (...args: unknown[]) => logger.warn(text(args)),
     error: (...args: unknown[]) => {
       for (const error of args) {
-        if (typeof error === 'object' && error !== null) {
-          if (logged.has(error)) continue;
-          logged.add(error);
-        }
         const masked = toGraphQLError(error, 'Unexpected error.');
         const code = masked instanceof GraphQLError ? masked.extensions['code'] : undefined;
         if (code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'unexpected error');

@@ -90,4 +90,34 @@ describe('logging of requests', () => {
       await server.database.db.execute(sql`ALTER TABLE bridge_cursors_gone RENAME TO bridge_cursors`);
     }
   });
+
+  it('a subscription that fails unexpectedly (over server-sent events) logs one error line, with its request id', async () => {
+    await post(RECORD, { input: { testcase: 'dist.log', item: 'sse-1.0-1.fc26', type: 'koji_build', outcome: 'PASSED' } });
+    const before = errorLines().length;
+    const response = await fetch(`${server.url}/graphql?query=${encodeURIComponent('subscription { emissions(after: 0) { seq } }')}`, {
+      headers: { accept: 'text/event-stream', 'x-request-id': 'sse-follow-1' },
+      signal: AbortSignal.timeout(60_000),
+    });
+    expect(response.headers.get('x-request-id')).toBe('sse-follow-1');
+    const reader = response.body?.getReader();
+    if (reader === undefined) throw new Error('no body');
+    let text = '';
+    const readUntil = async (what: string): Promise<void> => {
+      while (!text.includes(what)) {
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error(`the stream ended before ${what}: ${text}`);
+        text += Buffer.from(chunk.value).toString('utf8');
+      }
+    };
+    await readUntil('"seq":1');
+    // The stream's next read (a poll, at most a second away) fails.
+    await server.database.db.execute(sql`ALTER TABLE emission_sequence RENAME TO emission_sequence_gone`);
+    try {
+      await readUntil('INTERNAL_SERVER_ERROR');
+      await reader.cancel();
+    } finally {
+      await server.database.db.execute(sql`ALTER TABLE emission_sequence_gone RENAME TO emission_sequence`);
+    }
+    expect(errorLines().slice(before).map((line) => [line.msg, line.reqId])).toEqual([['unexpected error', 'sse-follow-1']]);
+  });
 });
