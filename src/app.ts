@@ -217,7 +217,14 @@ export class App {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const text = await this.metrics.render();
+      let text: string;
+      try {
+        text = await this.metrics.render();
+      } catch (error) {
+        this.logger.error({ err: error }, 'unexpected error');
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('cannot render the metrics\n');
+        return;
+      }
       res.writeHead(200, { 'content-type': this.metrics.contentType }).end(req.method === 'HEAD' ? undefined : text);
       return;
     }

@@ -27,6 +27,8 @@ export interface MetricsOptions {
   bridge?: () => { publishErrors: number } | undefined;
 }
 
+const LATEST_SEQ = 'resultsbus_emissions_latest_seq';
+
 /** The paths reported by name; anything else is `other`, so the label stays small. */
 const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/']);
 
@@ -69,7 +71,7 @@ export class Metrics {
     registers: [this.registry],
   });
   private readonly latestSeq = new Gauge({
-    name: 'resultsbus_emissions_latest_seq',
+    name: LATEST_SEQ,
     help: 'The highest committed emission seq.',
     registers: [this.registry],
   });
@@ -178,6 +180,7 @@ export class Metrics {
           : Promise.resolve([]),
       ]);
       this.databaseUp.set(1);
+      if (this.registry.getSingleMetric(LATEST_SEQ) === undefined) this.registry.registerMetric(this.latestSeq);
       this.latestSeq.set(status.latestSeq);
       this.cursor.set({ bridge: bridgeName }, status.cursor);
       this.lag.set({ bridge: bridgeName }, status.lag);
@@ -186,7 +189,9 @@ export class Metrics {
       for (const row of connections) this.connections.set({ state: row.state ?? 'unknown' }, Number(row.n));
     } catch {
       this.databaseUp.set(0);
-      for (const gauge of [this.latestSeq, this.cursor, this.lag, this.active, this.connections]) gauge.reset();
+      for (const gauge of [this.cursor, this.lag, this.active, this.connections]) gauge.reset();
+      // A gauge without labels cannot be empty (reset makes it 0): it leaves the registry until the database answers again.
+      this.registry.removeSingleMetric(LATEST_SEQ);
     }
     const errors = this.options.bridge?.()?.publishErrors;
     if (errors !== undefined) {

@@ -3,6 +3,7 @@
  * what was recorded, the latest seq, the bridge's cursor and lag, and a live
  * subscriptions gauge that follows a real graphql-ws subscription.
  */
+import { sql } from 'drizzle-orm';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,5 +113,20 @@ describe('GET /metrics', () => {
     const made = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'not a valid id, it has spaces' } });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     await made.text();
+  });
+
+  it('still answers when the database does not: database_up 0, and no stale database figures', async () => {
+    await server.database.db.execute(sql`ALTER TABLE emission_sequence RENAME TO emission_sequence_gone`);
+    try {
+      const text = await scrape();
+      expect(sample(text, 'resultsbus_database_up')).toBe(0);
+      expect(text).not.toMatch(/^resultsbus_emissions_latest_seq /m);
+      expect(text).not.toMatch(/^resultsbus_bridge_cursor\{/m);
+      // The counters are still there.
+      expect(sample(text, 'resultsbus_results_recorded_total{outcome="PASSED"}')).toBeGreaterThan(0);
+    } finally {
+      await server.database.db.execute(sql`ALTER TABLE emission_sequence_gone RENAME TO emission_sequence`);
+    }
+    expect(sample(await scrape(), 'resultsbus_database_up')).toBe(1);
   });
 });
