@@ -21,6 +21,8 @@ import { LiveFeed } from './emissions/stream.ts';
 import { createContext, type Services } from './graphql/context.ts';
 import { shortRoad, takesShortRoad } from './graphql/http.ts';
 import { createYogaApp, type Yoga } from './graphql/yoga.ts';
+import { createLogger, type Logger, requestIdOf, withRequestId } from './log.ts';
+import { Metrics } from './metrics.ts';
 import { Recorder } from './results/record.ts';
 
 export interface AppOptions {
@@ -28,8 +30,8 @@ export interface AppOptions {
   database: Database;
   /** How often a waiting subscription re-reads without a notification, in ms. @default 1000 */
   pollMs?: number;
-  /** Where the in-process bridge says what it does. @default console.log */
-  log?: (line: string) => void;
+  /** Where the app and its in-process bridge log (unexpected errors, the bridge's role). @default JSON lines on stdout at level info */
+  logger?: Logger;
   /** The envelope settings, when the caller has read them already. @default envelopeOptions(config) */
   envelope?: EnvelopeOptions;
 }
@@ -62,6 +64,9 @@ export function topicOf(config: Config): string {
 export class App {
   readonly yoga: Yoga;
   readonly services: Services;
+  readonly logger: Logger;
+  /** What `GET /metrics` reports; a registry of this app's own. */
+  readonly metrics: Metrics;
   private server: Server | undefined;
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
@@ -77,6 +82,13 @@ export class App {
     private readonly envelope: EnvelopeOptions,
   ) {
     const { config, database } = options;
+    this.logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+    this.metrics = new Metrics({
+      database,
+      bridgeName: config.bridgeName,
+      poolSize: config.dbPoolSize,
+      bridge: () => this.bridgeValue,
+    });
     this.services = {
       config,
       db: database.db,
@@ -86,11 +98,12 @@ export class App {
         topic: topicOf(config),
         maxBatch: config.maxBatch,
         onCommitted: (emissions) => feed.offer(emissions),
+        onRecorded: (recorded) => this.metrics.recorded(recorded),
         notifyTag: feed.tag,
       }),
       tokens: new TokenVerifier(database.db),
     };
-    this.yoga = createYogaApp(this.services);
+    this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
   }
 
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
@@ -195,12 +208,32 @@ export class App {
       database,
       source: schemaSource(schema, () => createContext(this.services, null)),
       envelope: this.envelope,
-      log: this.options.log,
+      logger: this.logger,
     });
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Every request gets an id (the caller's `x-request-id`, or a new one), sent back and put on what is logged for it. */
+  private handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reqId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('x-request-id', reqId);
+    this.metrics.observe(req, res);
+    return withRequestId(reqId, () => this.route(req, res));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      let text: string;
+      try {
+        text = await this.metrics.render();
+      } catch (error) {
+        this.logger.error({ err: error }, 'unexpected error');
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('cannot render the metrics\n');
+        return;
+      }
+      res.writeHead(200, { 'content-type': this.metrics.contentType }).end(req.method === 'HEAD' ? undefined : text);
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
       return;
@@ -254,12 +287,12 @@ export class App {
       await Promise.race([probe, late]);
     } catch (error) {
       answers = false;
-      if (this.databaseReady) (this.options.log ?? console.log)(`resultsbus: not ready: the database is not answering (${describeFault(error)})`);
+      if (this.databaseReady) this.logger.warn({ fault: describeFault(error) }, 'not ready: the database is not answering');
     } finally {
       clearTimeout(timer);
       probe.catch(() => {});
     }
-    if (answers && !this.databaseReady) (this.options.log ?? console.log)('resultsbus: ready: the database answers again');
+    if (answers && !this.databaseReady) this.logger.info('ready: the database answers again');
     this.databaseReady = answers;
     return answers;
   }

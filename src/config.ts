@@ -19,6 +19,11 @@ export const STANDARD_OUTCOMES = [
   'ABORTED',
 ] as const;
 
+/** The levels of RESULTSBUS_LOG_LEVEL, most verbose first (pino's, and `silent`). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = 'json' | 'pretty';
+
 export interface Config {
   /** Interface the HTTP server binds. @default "127.0.0.1" */
   host: string;
@@ -74,6 +79,10 @@ export interface Config {
   fedmsgCert: string | undefined;
   /** PEM private key of the emitter (required when signing). @default undefined */
   fedmsgKey: string | undefined;
+  /** The lowest level `serve` and `bridge` log (RESULTSBUS_LOG_LEVEL). @default "info" */
+  logLevel: LogLevel;
+  /** JSON lines or readable lines (RESULTSBUS_LOG_FORMAT); `undefined`: readable when stdout is a terminal. @default undefined */
+  logFormat: LogFormat | undefined;
 }
 
 export class ConfigError extends Error {
@@ -187,7 +196,22 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryDepth: int(env, 'RESULTSBUS_MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: int(env, 'RESULTSBUS_MAX_QUERY_COST', 50000, 10, 100000000),
     ...fedmsgConfig(env),
+    ...logConfig(env),
   };
+}
+
+function logConfig(env: Env): Pick<Config, 'logLevel' | 'logFormat'> {
+  const level = str(env, 'RESULTSBUS_LOG_LEVEL', 'info').trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError(`RESULTSBUS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env['RESULTSBUS_LOG_LEVEL'])}`);
+  }
+  const format = str(env, 'RESULTSBUS_LOG_FORMAT', '').trim().toLowerCase();
+  if (format !== '' && format !== 'json' && format !== 'pretty') {
+    throw new ConfigError(
+      `RESULTSBUS_LOG_FORMAT must be json or pretty (unset: pretty when stdout is a terminal, json otherwise), got ${JSON.stringify(env['RESULTSBUS_LOG_FORMAT'])}`,
+    );
+  }
+  return { logLevel: level as LogLevel, logFormat: format === '' ? undefined : format };
 }
 
 type FedmsgConfig = Pick<

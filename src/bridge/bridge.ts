@@ -23,6 +23,7 @@ import { loadSigner } from '../fedmsg/signing.ts';
 import { advanceCursor, readCursor } from './cursor.ts';
 import { BridgeLock, sleep } from './lock.ts';
 import type { EmissionSource } from './source.ts';
+import { createLogger, type Logger } from '../log.ts';
 
 /**
  * How many emissions may be in the making at once (signing on the thread
@@ -60,8 +61,8 @@ export interface BridgeOptions {
   retryMs?: number;
   /** Username and signer of the envelopes. */
   envelope: EnvelopeOptions;
-  /** Where the bridge says what it does (takes over, loses the stream...). @default console.log */
-  log?: (line: string) => void;
+  /** Where the bridge says what it does (takes over, steps down, loses the stream...). @default JSON lines on stdout at level info */
+  logger?: Logger;
 }
 
 export type BridgeState = 'starting' | 'standby' | 'active' | 'stopped';
@@ -92,7 +93,8 @@ export function bridgeSettings(
 export class Bridge {
   readonly name: string;
   private readonly controller = new AbortController();
-  private readonly log: (line: string) => void;
+  private readonly log: Logger;
+  private publishErrorCount = 0;
   private stateValue: BridgeState = 'starting';
   private publisher: BusPublisher | undefined;
   private replay: ReplayServer | undefined;
@@ -110,7 +112,7 @@ export class Bridge {
 
   private constructor(private readonly options: BridgeOptions) {
     this.name = options.name ?? 'default';
-    this.log = options.log ?? ((line) => console.log(line));
+    this.log = (options.logger ?? createLogger()).child({ bridge: this.name });
     this.settled = new Promise<void>((resolve, reject) => {
       this.settle = (error) => {
         this.started = true;
@@ -149,6 +151,11 @@ export class Bridge {
     return this.publisher?.endpoint;
   }
 
+  /** Messages it could not make or send since it started (each was tried again). */
+  get publishErrors(): number {
+    return this.publishErrorCount;
+  }
+
   /** The bound replay endpoint while active. */
   get replayEndpoint(): string | undefined {
     return this.replay?.endpoint;
@@ -164,11 +171,11 @@ export class Bridge {
         signal,
         onWaiting: () => {
           this.stateValue = 'standby';
-          this.log(`resultsbus: bridge "${this.name}": another bridge of this name is publishing; waiting as a standby`);
+          this.log.info({ role: 'standby' }, `bridge "${this.name}": another bridge of this name is publishing; waiting as a standby`);
           this.settle();
         },
         onError: (error) => {
-          this.log(`resultsbus: bridge "${this.name}": cannot reach the database (${describe(error)}); retrying`);
+          this.log.warn({ err: error }, `bridge "${this.name}": cannot reach the database (${describe(error)}); retrying`);
           // The caller is not kept waiting: the bridge goes on trying.
           if (!this.started) {
             this.stateValue = 'standby';
@@ -191,7 +198,7 @@ export class Bridge {
         // not die quietly inside a server that goes on recording.
         if (!this.started) throw error;
         failed = true;
-        this.log(`resultsbus: bridge "${this.name}": ${describe(error)}; trying again`);
+        this.log.error({ err: error, role: 'standby' }, `bridge "${this.name}": ${describe(error)}; trying again`);
       } finally {
         this.stateValue = signal.aborted ? 'stopped' : 'standby';
         await this.flush();
@@ -228,7 +235,7 @@ export class Bridge {
           },
           {
             maxMessages: options.replayMax,
-            onError: (error) => this.log(`resultsbus: bridge "${this.name}": a replay request failed: ${describe(error)}`),
+            onError: (error) => this.log.error({ err: error }, `bridge "${this.name}": a replay request failed: ${describe(error)}`),
           },
         );
       } catch (error) {
@@ -238,7 +245,10 @@ export class Bridge {
       this.boundReplayEndpoint = this.replay.endpoint;
     }
     const replay = this.replay ? `, replay on ${this.replay.endpoint}` : '';
-    this.log(`resultsbus: bridge "${this.name}": publishing fedmsgs on ${this.publisher.endpoint}${replay}`);
+    this.log.info(
+      { role: 'active', endpoint: this.publisher.endpoint, replayEndpoint: this.replay?.endpoint ?? null },
+      `bridge "${this.name}": publishing fedmsgs on ${this.publisher.endpoint}${replay}`,
+    );
   }
 
   private async unbind(): Promise<void> {
@@ -265,7 +275,7 @@ export class Bridge {
         await sleep(pollMs, follow.signal);
         if (follow.signal.aborted) return;
         if (!(await lock.held())) {
-          this.log(`resultsbus: bridge "${this.name}": lost its lock (database connection gone); stepping down`);
+          this.log.warn({ role: 'standby' }, `bridge "${this.name}": lost its lock (database connection gone); stepping down`);
           follow.abort();
         }
       }
@@ -278,11 +288,12 @@ export class Bridge {
           if (!follow.signal.aborted) throw new Error('the emission stream ended');
         } catch (error) {
           if (follow.signal.aborted) break;
-          this.log(
-            error instanceof PublishError
-              ? `resultsbus: bridge "${this.name}": ${error.message}; trying again after seq ${this.sentSeq}`
-              : `resultsbus: bridge "${this.name}": lost the emission stream (${describe(error)}); resuming after seq ${this.sentSeq}`,
-          );
+          if (error instanceof PublishError) {
+            this.publishErrorCount++;
+            this.log.error({ err: error.cause, seq: error.seq }, `bridge "${this.name}": ${error.message}; trying again after seq ${this.sentSeq}`);
+          } else {
+            this.log.warn({ err: error }, `bridge "${this.name}": lost the emission stream (${describe(error)}); resuming after seq ${this.sentSeq}`);
+          }
           await sleep(this.options.retryMs ?? 1000, follow.signal);
         }
       }
@@ -352,7 +363,7 @@ export class Bridge {
           if (event.kind === 'failed') throw event.error;
           await this.publisher?.send(event.frames.topic, event.frames.bytes);
         } catch (error) {
-          throw new PublishError(`cannot publish seq ${head.seq}: ${describe(error)}`, { cause: error });
+          throw new PublishError(head.seq, `cannot publish seq ${head.seq}: ${describe(error)}`, { cause: error });
         }
         pending.shift();
         this.sentSeq = head.seq;
@@ -389,7 +400,7 @@ export class Bridge {
       },
       (error: unknown) => {
         // The messages are out; the cursor lags and a restart re-sends them.
-        this.log(`resultsbus: bridge "${this.name}": cannot store its cursor (${describe(error)}); will retry`);
+        this.log.warn({ err: error }, `bridge "${this.name}": cannot store its cursor (${describe(error)}); will retry`);
         if (this.stateValue === 'active') this.scheduleFlush();
       },
     );
@@ -412,6 +423,13 @@ export class Bridge {
 /** Building, signing or sending a message failed (not the stream). */
 class PublishError extends Error {
   override name = 'PublishError';
+  constructor(
+    readonly seq: number,
+    message: string,
+    options: ErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 function describe(error: unknown): string {

@@ -3,6 +3,7 @@ import { Bridge, bridgeSettings, envelopeOptions } from '../bridge/bridge.ts';
 import { remoteSource } from '../bridge/source.ts';
 import { loadConfig } from '../config.ts';
 import { BusError } from '../fedmsg/publisher.ts';
+import { createLogger } from '../log.ts';
 import { SigningError } from '../fedmsg/signing.ts';
 import { CliError, parse } from './args.ts';
 import { openMigrated } from './database.ts';
@@ -53,6 +54,11 @@ export async function bridge(argv: string[]): Promise<void> {
     if (error instanceof SigningError) throw new CliError(error.message, 2);
     throw error;
   }
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  logger.info(
+    { engine: 'postgres', signing: config.fedmsgSign ? 'on' : 'off', bridgeRole: 'standalone', bridge: config.bridgeName, api, logLevel: config.logLevel },
+    'starting',
+  );
   const database = await openMigrated(config, 3);
   let running: Bridge;
   try {
@@ -61,13 +67,14 @@ export async function bridge(argv: string[]): Promise<void> {
       database,
       source: remoteSource({ url: api, token: process.env['RESULTSBUS_TOKEN'] || undefined }),
       envelope,
+      logger,
     });
   } catch (error) {
     await database.close();
     throw error instanceof BusError ? new CliError(error.message, 1) : error;
   }
-  console.log(`resultsbus: bridge "${config.bridgeName}" following ${api}`);
-  stopOnSignals('the bridge', async () => {
+  logger.info({ bridge: config.bridgeName, api }, `bridge "${config.bridgeName}" following ${api}`);
+  stopOnSignals(logger, 'the bridge', async () => {
     await running.stop();
     await database.close();
   });

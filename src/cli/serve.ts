@@ -6,6 +6,7 @@ import { createToken, tokenCount } from '../auth/tokens.ts';
 import { loadConfig } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { UserError } from '../errors.ts';
+import { createLogger } from '../log.ts';
 import { BusError } from '../fedmsg/publisher.ts';
 import { SigningError } from '../fedmsg/signing.ts';
 import { CliError, parse } from './args.ts';
@@ -29,6 +30,7 @@ export async function serve(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   // The signing key and certificate are checked before anything is opened.
   let envelope: EnvelopeOptions;
   try {
@@ -36,8 +38,18 @@ export async function serve(argv: string[]): Promise<void> {
   } catch (error) {
     throw error instanceof SigningError ? new CliError(error.message, 2) : error;
   }
+  const summary = {
+    engine: config.databaseUrl === undefined ? 'pglite' : 'postgres',
+    ...(config.databaseUrl === undefined ? { dataDir: config.dataDir } : {}),
+    signing: config.fedmsgSign ? 'on' : 'off',
+    bridgeRole: config.bridge ? 'in-process' : 'off',
+    bridge: config.bridgeName,
+    dbPool: config.dbPoolSize,
+    logLevel: config.logLevel,
+  };
+  logger.info({ ...summary, host: config.host, port: config.port }, 'starting');
   const database = await openMigrated(config, config.dbPoolSize);
-  const app = await App.create({ config, database, envelope });
+  const app = await App.create({ config, database, envelope, logger });
   let url: string;
   try {
     url = await app.start();
@@ -50,8 +62,8 @@ export async function serve(argv: string[]): Promise<void> {
     throw error instanceof ListenError || error instanceof BusError ? new CliError(error.message, 1) : error;
   }
   const where = database.engine === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL';
-  console.log(`resultsbus: serving ${url}/graphql (GraphiQL in a browser, graphql-ws on the same path) on ${where}`);
-  stopOnSignals('', async () => {
+  logger.info({ ...summary, url }, `serving ${url}/graphql (GraphiQL in a browser, graphql-ws on the same path) on ${where}`);
+  stopOnSignals(logger, '', async () => {
     await app.stop();
     await database.close();
   });
@@ -62,6 +74,7 @@ async function printFirstToken(database: Database): Promise<void> {
   if ((await tokenCount(database.db)) > 0) return;
   try {
     const token = await createToken(database.db, 'default');
+    // Plain text on purpose, among the JSON lines: see "Logs" in the README.
     console.log(`resultsbus: created the first API token "default" (shown only this once):\n\n    ${token}\n`);
     console.log('resultsbus: send it as "Authorization: Bearer <token>"; manage tokens with `resultsbus token`.');
   } catch (error) {

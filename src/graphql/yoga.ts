@@ -4,8 +4,9 @@
  * else is masked.
  */
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, Kind, type ValueNode, visit } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import { describeFault, isDatabaseFault } from '../db/faults.ts';
+import { type Logger, silentLogger } from '../log.ts';
 import { UserError } from '../errors.ts';
 import { type Context, createContext, type Services } from './context.ts';
 import { renderGraphiQLPage } from './graphiql.ts';
@@ -54,19 +55,6 @@ function databaseUnavailable(): GraphQLError {
   return new GraphQLError('the database is not available right now (restarting, unreachable or overloaded); retry in a moment', {
     extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503, headers: { 'retry-after': '1' } } },
   });
-}
-
-/**
- * One bounded line for the log: a failed query's message carries every
- * parameter, which for a batch can be megabytes of results.
- */
-function describeUnexpected(error: unknown): string {
-  const text = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-  let line = text(error);
-  if (error instanceof Error && error.cause !== undefined) line += ` (cause: ${text(error.cause)})`;
-  const stack = error instanceof Error ? (error.stack?.split('\n').slice(1, 4).join(' | ') ?? '') : '';
-  const clipped = line.length > 2000 ? `${line.slice(0, 2000)}... [${line.length - 2000} more characters]` : line;
-  return stack === '' ? clipped : `${clipped} | ${stack.trim()}`;
 }
 
 /**
@@ -144,7 +132,41 @@ function limitQueries(limits: QueryLimits): Plugin {
   return { onExecute: check, onSubscribe: check };
 }
 
-export function createYogaApp(services: Services): Yoga {
+export interface YogaAppOptions {
+  /** Where unexpected errors are logged, once each, with the request id. @default a logger that writes nothing */
+  logger?: Logger;
+  /** Plugins run after resultsbus's own (the metrics). @default [] */
+  plugins?: Plugin[];
+}
+
+/**
+ * Yoga's logger on pino. Yoga calls `error` with an error whenever masking
+ * changed it; that is also the case for a user's mistake that the masking
+ * only gave its code to, so the masking itself says which errors were
+ * unexpected.
+ */
+function yogaLogging(logger: Logger): YogaLogger {
+  const text = (args: unknown[]): string =>
+    args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(' ');
+  return {
+    // Yoga's debug lines are its own steps, two a request: trace, below our debug.
+    debug: (...args: unknown[]) => logger.trace(text(args)),
+    info: (...args: unknown[]) => logger.info(text(args)),
+    warn: (...args: unknown[]) => logger.warn(text(args)),
+    error: (...args: unknown[]) => {
+      for (const error of args) {
+        const masked = toGraphQLError(error, 'Unexpected error.');
+        const code = masked instanceof GraphQLError ? masked.extensions['code'] : undefined;
+        if (code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'unexpected error');
+        // Nobody's mistake, and passing: one warning, with what the driver said.
+        else if (code === 'DATABASE_UNAVAILABLE') logger.warn({ fault: describeFault(error) }, 'a request failed: the database is unavailable');
+        else logger.debug({ err: error, code }, 'user error');
+      }
+    },
+  };
+}
+
+export function createYogaApp(services: Services, options: YogaAppOptions = {}): Yoga {
   const outcomes = allOutcomes(services.config);
   const schema = buildSchema({ outcomes, maxBatch: services.config.maxBatch });
   const limits = { maxDepth: services.config.maxQueryDepth, maxCost: services.config.maxQueryCost };
@@ -155,22 +177,13 @@ export function createYogaApp(services: Services): Yoga {
     landingPage: false,
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
     renderGraphiQL: renderGraphiQLPage,
-    // Yoga logs each masked (unexpected) error here once; keep it to a bounded line.
-    logging: {
-      debug: () => {},
-      info: () => {},
-      warn: (...args: unknown[]) => console.warn('resultsbus:', ...args),
-      error: (...args: unknown[]) =>
-        args.every(isDatabaseFault)
-          ? console.warn(`resultsbus: a request failed, the database is unavailable: ${args.map(describeFault).join(' ')}`)
-          : console.error(`resultsbus: unexpected error: ${args.map(describeUnexpected).join(' ')}`),
-    },
+    logging: yogaLogging(options.logger ?? silentLogger()),
     context: ({ request, connectionParams }) => {
       const fromWs = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
       const authorization = request?.headers.get('authorization') ?? (typeof fromWs === 'string' ? fromWs : null);
       return createContext(services, authorization);
     },
     maskedErrors: { maskError: toGraphQLError },
-    plugins: [explainOutcomeErrors(outcomes), limitQueries(limits)],
+    plugins: [explainOutcomeErrors(outcomes), limitQueries(limits), ...(options.plugins ?? [])],
   });
 }

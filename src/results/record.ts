@@ -64,6 +64,12 @@ export interface RecorderOptions {
    */
   onCommitted?: (emissions: readonly EmissionView[]) => void;
   /**
+   * Called with every result of a call once it is committed, emitted or not
+   * (not for a call inside a caller's transaction); the metrics count them.
+   * @default undefined
+   */
+  onRecorded?: (recorded: readonly RecordedResult[]) => void;
+  /**
    * Added to the emission notification of every call that ends with
    * `onCommitted` (`<seq>:<tag>`), so that the process's own feed can tell
    * its own notifications, which it needs not wait for, from those of other
@@ -281,6 +287,7 @@ export class Recorder {
       });
       const emitted = recorded.flatMap((r) => (r.emission === null ? [] : [r.emission])).sort((a, b) => a.seq - b.seq);
       if (emitted.length > 0) this.options.onCommitted?.(emitted);
+      this.options.onRecorded?.(recorded);
     }
     return recorded;
   }

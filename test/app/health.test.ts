@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
+import { silentLogger } from '../../src/log.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { migrate } from '../../src/db/migrate.ts';
@@ -54,7 +55,7 @@ describe('health probes', () => {
       cleanup.push(() => database.close());
       await migrate(database);
       const token = await createToken(database.db, 'test');
-      const app = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' }), database, log: () => {} });
+      const app = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' }), database, logger: silentLogger() });
       cleanup.push(() => app.stop());
       const url = await app.start();
       const record = (outcome: string): Promise<Response> =>

@@ -7,6 +7,7 @@ import { expect, it } from 'vitest';
 import { App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase } from '../helpers/database.ts';
+import { silentLogger } from '../../src/log.ts';
 
 it('stop() during start() leaves nothing listening: no HTTP port, no bridge', async () => {
   const database = await createTestDatabase();
@@ -19,7 +20,7 @@ it('stop() during start() leaves nothing listening: no HTTP port, no bridge', as
       RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: 'tcp://127.0.0.1:*',
       RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS: '200',
     });
-    const app = await App.create({ config, database, log: () => {} });
+    const app = await App.create({ config, database, logger: silentLogger() });
     const starting = app.start();
     const stopping = app.stop();
     const [start] = await Promise.allSettled([starting, stopping]);

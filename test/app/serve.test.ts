@@ -12,7 +12,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engine } from '../helpers/database.ts';
 import { collect } from '../helpers/server.ts';
-import { createStore, freePort, killAll, migrationCount, postGraphQL, type Served, serve, type Store } from '../cli/process.ts';
+import { createStore, freePort, killAll, logLines, migrationCount, postGraphQL, type Served, serve, type Store } from '../cli/process.ts';
 
 const Record = `
   mutation ServeRecord($input: RecordResultInput!) {
@@ -45,6 +45,21 @@ describe('resultsbus serve', () => {
     token = match?.[1] ?? '';
     expect(first.stdout().match(ANY_TOKEN)).toEqual([token]);
     expect(first.stdout()).toContain(engine === 'pglite' ? `on PGlite in ${store.dataDir}` : 'on PostgreSQL');
+
+    // The token's three lines are the only plain ones; the rest is JSON lines (stdout is not a terminal).
+    const plain = first.stdout().split('\n').filter((line) => line !== '' && !line.startsWith('{'));
+    expect(plain).toEqual([
+      'resultsbus: created the first API token "default" (shown only this once):',
+      `    ${token}`,
+      'resultsbus: send it as "Authorization: Bearer <token>"; manage tokens with `resultsbus token`.',
+    ]);
+    const lines = logLines(first.stdout());
+    const summary = { level: 'info', name: 'resultsbus', pid: first.pid, engine, signing: 'off', bridgeRole: 'in-process', bridge: 'default', logLevel: 'info' };
+    expect(lines.find((line) => line.msg === 'starting')).toMatchObject({ ...summary, port: first.port });
+    expect(lines.find((line) => line.msg.startsWith('serving '))).toMatchObject({ ...summary, url: first.url });
+    expect(lines.find((line) => line.role === 'active')).toMatchObject({ level: 'info', bridge: 'default', endpoint: first.fedmsgEndpoint });
+    expect(lines.every((line) => typeof line.time === 'string' && !Number.isNaN(Date.parse(String(line.time))))).toBe(true);
+    expect(lines.filter((line) => line.level !== 'info')).toEqual([]);
 
     // The tables exist (the migrations ran): reads work on the empty store.
     const read = await postGraphQL(first.url, '{ emissions(first: 5) { edges { node { seq } } } }');
@@ -118,15 +133,23 @@ describe('resultsbus serve', () => {
   it('stops on SIGTERM with exit code 0 and releases its port', async () => {
     const exit = await first.stop('SIGTERM', 15_000);
     expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(exit.stdout).toMatch(/resultsbus: SIGTERM, stopping\n$/);
+    expect(exit.stdout).toMatch(/\n\{[^\n]*\}\n$/);
+    expect(logLines(exit.stdout).slice(-2).map((line) => [line.msg, line.signal])).toEqual([
+      ['SIGTERM, stopping', 'SIGTERM'],
+      ['stopped', undefined],
+    ]);
     await expect(fetch(`${first.url}/healthz`)).rejects.toThrow();
     if (engine === 'pglite') expect(existsSync(join(store.dataDir ?? '', 'resultsbus.pid'))).toBe(false);
   });
 
   it('a restart prints no new token; the first token and the recorded state are still there', async () => {
-    const again = await serve(store.env);
+    const again = await serve({ ...store.env, RESULTSBUS_LOG_FORMAT: 'pretty' });
     try {
       expect(again.stdout()).not.toContain('created the first API token');
+      // RESULTSBUS_LOG_FORMAT=pretty: one readable line per event, fields after the message.
+      expect(again.stdout()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}starting {2}engine=(pglite|postgres) .*signing=off bridgeRole=in-process bridge=default/m);
+      expect(again.stdout()).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO {2}serving ${again.url}/graphql .* url=${again.url}$`, 'm'));
+      expect(again.stdout()).not.toContain('{"');
       expect(again.stdout().match(ANY_TOKEN)).toBeNull();
       const outcome = engine === 'postgres' ? 'FAILED' : 'PASSED';
       const written = await postGraphQL(again.url, Record, { input: { ...input, outcome } }, token);

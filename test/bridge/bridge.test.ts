@@ -13,6 +13,7 @@ import { requestReplay, ReplayError } from '../../src/fedmsg/replay.ts';
 import { loadTrustStore, validateEnvelope } from '../../src/fedmsg/validate.ts';
 import { BusListener, type BusMessage, stalledSubscriber } from '../helpers/bus.ts';
 import { engine } from '../helpers/database.ts';
+import { memoryLogger } from '../helpers/log.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 const PKI = fileURLToPath(new URL('../fixtures/fedmsg/pki/', import.meta.url));
@@ -270,8 +271,8 @@ describe('the bridge on an endpoint that is taken', () => {
 
 describe.runIf(engine === 'postgres')('the bridge when its lock connection is killed', () => {
   it('steps down, takes the lock again, and goes on from its cursor', async () => {
-    const lines: string[] = [];
-    const server = await startServer({ env: { RESULTSBUS_BRIDGE: 'on', RESULTSBUS_BRIDGE_STANDBY_POLL_MS: '100', RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS: '500' }, log: (line) => lines.push(line) });
+    const log = memoryLogger();
+    const server = await startServer({ env: { RESULTSBUS_BRIDGE: 'on', RESULTSBUS_BRIDGE_STANDBY_POLL_MS: '100', RESULTSBUS_FEDMSG_POST_INIT_SLEEP_MS: '500' }, logger: log.logger });
     let bus: BusListener | undefined;
     try {
       const { endpoint } = bridgeOf(server);
@@ -290,8 +291,15 @@ describe.runIf(engine === 'postgres')('the bridge when its lock connection is ki
         await admin.end({ timeout: 5 });
       }
       const deadline = Date.now() + 10_000;
-      while (!lines.some((l) => l.includes('lost its lock')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(lines.join('\n')).toContain('lost its lock (database connection gone); stepping down');
+      while (!log.text().includes('lost its lock') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(log.text()).toContain('lost its lock (database connection gone); stepping down');
+      // The role changes are in the log as fields: active, standby (stepped down), active again.
+      const roles = (): unknown[] => {
+        const seen: unknown[] = [];
+        for (const line of log.lines()) if (line.role !== undefined && line.role !== seen.at(-1)) seen.push(line.role);
+        return seen;
+      };
+      await expect.poll(roles).toEqual(['active', 'standby', 'active']);
       for (let n = 3; n < 6; n++) await record(server, `lock-${n}-1.0-1.fc26`, 'PASSED');
       const got = await bus.waitUntil((m) => new Set(m.map((x) => x.envelope.seq_id)).size >= 6);
       expect([...new Set(got.map((m) => m.envelope.seq_id))].sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);

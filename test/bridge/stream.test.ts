@@ -11,6 +11,7 @@ import type { EmissionForBus } from '../../src/fedmsg/envelope.ts';
 import { loadSigner, type Signer } from '../../src/fedmsg/signing.ts';
 import { BusListener } from '../helpers/bus.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { type MemoryLogger, memoryLogger } from '../helpers/log.ts';
 
 function emission(seq: number, body: EmissionForBus['body'] = { task: { name: 't' }, result: { id: seq } }): EmissionForBus {
   return { seq, msgId: `2026-00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`, topic: 'org.fedoraproject.dev.taskotron.result.new', timestamp: 1795701427, body };
@@ -40,7 +41,7 @@ afterEach(async () => {
   bus = bridge = undefined;
 });
 
-async function start(source: EmissionSource, lines: string[], signer?: Signer): Promise<BusListener> {
+async function start(source: EmissionSource, log: MemoryLogger, signer?: Signer): Promise<BusListener> {
   bridge = await Bridge.start({
     database,
     source,
@@ -51,36 +52,38 @@ async function start(source: EmissionSource, lines: string[], signer?: Signer): 
     retryMs: 50,
     cursorFlushMs: 10,
     envelope: { username: 'test', ...(signer ? { signer } : {}) },
-    log: (line) => lines.push(line),
+    logger: log.logger,
   });
   return BusListener.connect(bridge.endpoint ?? '');
 }
 
 it('does not publish past a gap in the stream: it resubscribes after the last seq it sent', async () => {
-  const lines: string[] = [];
+  const log = memoryLogger();
   const { source, subscriptions } = scripted((after, attempt) =>
     attempt === 1 ? [emission(1), emission(2), emission(4)] : [3, 4, 5].filter((s) => s > after).map((s) => emission(s)),
   );
-  bus = await start(source, lines);
+  bus = await start(source, log);
   const got = await bus.waitFor(5);
   expect(got.map((m) => m.envelope.seq_id)).toEqual([1, 2, 3, 4, 5]);
   expect(subscriptions).toEqual([0, 2]);
-  expect(lines.join('\n')).toContain('lost the emission stream (the stream skipped from seq 2 to 4); resuming after seq 2');
+  expect(log.text()).toContain('lost the emission stream (the stream skipped from seq 2 to 4); resuming after seq 2');
   await expect.poll(() => readCursor(database.db, 'default')).toBe(5);
 });
 
 it('says which seq it cannot publish, and tries again from there without moving the cursor past it', async () => {
-  const lines: string[] = [];
+  const log = memoryLogger();
   const { source, subscriptions } = scripted((after, attempt) => {
     // The first time, seq 2 carries a number JSON cannot hold.
     const two = attempt === 1 ? emission(2, { task: { name: 't' }, result: { id: Number.NaN } }) : emission(2);
     return [emission(1), two, emission(3)].filter((e) => e.seq > after);
   });
-  bus = await start(source, lines);
+  bus = await start(source, log);
   const got = await bus.waitFor(3);
   expect(got.map((m) => m.envelope.seq_id)).toEqual([1, 2, 3]);
   expect(subscriptions).toEqual([0, 1]);
-  expect(lines.join('\n')).toMatch(/cannot publish seq 2: .*NaN.*; trying again after seq 1/);
+  expect(log.text()).toMatch(/cannot publish seq 2: .*NaN.*; trying again after seq 1/);
+  // A publish error is an error line, once, with its seq and the bridge's name.
+  expect(log.lines().filter((l) => l.level === 'error').map((l) => [l.bridge, l.seq])).toEqual([['default', 2]]);
   await expect.poll(() => readCursor(database.db, 'default')).toBe(3);
 });
 
@@ -92,7 +95,7 @@ it('survives the stream failing while its signing window is full, and resumes af
     await new Promise((resolve) => setTimeout(resolve, 100));
     return real.signAsync(e);
   } };
-  const lines: string[] = [];
+  const log = memoryLogger();
   const subscriptions: number[] = [];
   const source: EmissionSource = async function* (after, signal) {
     subscriptions.push(after);
@@ -102,12 +105,12 @@ it('survives the stream failing while its signing window is full, and resumes af
     }
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
   };
-  bus = await start(source, lines, signer);
+  bus = await start(source, log, signer);
   const got = await bus.waitFor(8);
   expect(got.map((m) => m.envelope.seq_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   expect(got.every((m) => m.envelope.crypto === 'x509')).toBe(true);
   // Nothing past the last seq sent was lost or skipped: the second subscription starts there.
   expect(subscriptions).toHaveLength(2);
-  expect(lines.join('\n')).toContain(`lost the emission stream (stream lost); resuming after seq ${subscriptions[1]}`);
+  expect(log.text()).toContain(`lost the emission stream (stream lost); resuming after seq ${subscriptions[1]}`);
   await expect.poll(() => readCursor(database.db, 'default')).toBe(8);
 });

@@ -55,6 +55,16 @@ const cases: Array<{ command: string[]; env: Record<string, string>; message: st
     env: { RESULTSBUS_BRIDGE_NAME: 'main bus' },
     message: `RESULTSBUS_BRIDGE_NAME must be 1 to 64 letters, digits, '_', '.' or '-', got "main bus"`,
   },
+  {
+    command: ['serve'],
+    env: { RESULTSBUS_LOG_LEVEL: 'verbose' },
+    message: 'RESULTSBUS_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got "verbose"',
+  },
+  {
+    command: ['bridge', '--api', 'ws://127.0.0.1:4000/graphql'],
+    env: { RESULTSBUS_LOG_FORMAT: 'xml' },
+    message: 'RESULTSBUS_LOG_FORMAT must be json or pretty (unset: pretty when stdout is a terminal, json otherwise), got "xml"',
+  },
 ];
 
 /** `PORT=abc resultsbus serve`, as a test name. */

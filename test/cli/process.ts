@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { type Database, openDatabase, queryRows } from '../../src/db/client.ts';
 import { createPostgresDatabase, engine } from '../helpers/database.ts';
+import type { LogLine } from '../helpers/log.ts';
 
 export const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,6 +91,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The log lines in a long-running command's output (`serve`, `bridge`):
+ * its JSON lines, parsed; plain lines (the first token) are left out.
+ */
+export function logLines(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
 /** A running `resultsbus serve`. */
 export interface Served {
   readonly pid: number;
@@ -143,6 +155,7 @@ export async function serve(env: Record<string, string>, options: ServeOptions =
       reject(new Error(`resultsbus serve did not start within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, timeoutMs);
     const onData = (): void => {
+      // Either log format (JSON, or readable with RESULTSBUS_LOG_FORMAT=pretty) says it in its message.
       if (stdout.includes(`serving ${url}/graphql`)) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
@@ -157,13 +170,13 @@ export async function serve(env: Record<string, string>, options: ServeOptions =
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('resultsbus serve has no pid');
-  const bus = /publishing fedmsgs on (\S+?)(?:, replay on (\S+))?\n/.exec(stdout);
+  const bus = logLines(stdout).find((line) => line.role === 'active');
   return {
     pid,
     url,
     port,
-    fedmsgEndpoint: bus?.[1],
-    replayEndpoint: bus?.[2],
+    fedmsgEndpoint: typeof bus?.endpoint === 'string' ? bus.endpoint : undefined,
+    replayEndpoint: typeof bus?.replayEndpoint === 'string' ? bus.replayEndpoint : undefined,
     stdout: () => stdout,
     stderr: () => stderr,
     async stop(signal = 'SIGTERM', stopTimeoutMs = 15_000) {

@@ -17,6 +17,7 @@ import { BusListener } from '../helpers/bus.ts';
 import { deferred } from '../helpers/deferred.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { freePort, killAll, run, type Running, startCli } from './process.ts';
+import { silentLogger } from '../../src/log.ts';
 
 const PKI = fileURLToPath(new URL('../fixtures/fedmsg/pki/', import.meta.url));
 const SIGNING = {
@@ -107,7 +108,7 @@ async function restartBridge(server: TestServer, meanwhile: () => Promise<void>)
     replayEndpoint,
     replayMax: config.fedmsgReplayMax,
     envelope: await envelopeOptions(config),
-    log: () => {},
+    logger: silentLogger(),
   });
   cleanups.push(async () => {
     released.resolve();

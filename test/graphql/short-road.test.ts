@@ -28,8 +28,12 @@ interface Answer {
   body: string;
 }
 
-/** Header lines that frame or route a response rather than say anything about it. */
-const FRAMING = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+/**
+ * Header lines that frame or route a response rather than say anything about
+ * it, and the request id, new for every request (the HTTP server sets it in
+ * front of both roads; yoga.fetch in-process has none).
+ */
+const FRAMING = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'x-request-id']);
 
 async function answerOf(response: Response): Promise<Answer> {
   const headers: Record<string, string> = {};

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { App } from '../../src/app.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { loadConfig } from '../../src/config.ts';
+import { type Logger, silentLogger } from '../../src/log.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface GraphQLResponse<T> {
@@ -54,8 +55,8 @@ export interface TestServerOptions {
   pollMs?: number;
   onQuery?: (query: string) => void;
   poolSize?: number;
-  /** Where the bridge's log lines go. @default nowhere */
-  log?: (line: string) => void;
+  /** Where the app and its bridge log. @default nowhere */
+  logger?: Logger;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -72,7 +73,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     PORT: '0',
   });
   const token = await createToken(database.db, 'test');
-  const app = await App.create({ config, database, pollMs: options.pollMs, log: options.log ?? (() => {}) });
+  const app = await App.create({ config, database, pollMs: options.pollMs, logger: options.logger ?? silentLogger() });
   let url: string;
   try {
     url = await app.start();
