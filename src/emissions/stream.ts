@@ -282,33 +282,33 @@ export class LiveFeed {
       });
   }
 
-  /** The one loop of the process: read past the head once, hand out, wait. */
+  /** The one loop of the process: wait, read past the head once, hand out. */
   private async follow(signal: AbortSignal): Promise<void> {
     while (this.taps.size > 0 && !signal.aborted) {
+      await this.waitPast(this.head, signal);
+      if (signal.aborted) return;
       // A notification of seq N says every seq up to N is committed: it comes
       // after N's commit, and N's transaction could only take the counter
-      // once the one before it had committed. Without one, ask the counter.
+      // once the one before it had committed. Without one (a poll), ask the counter.
       const horizon = this.latestSeq > this.head ? this.latestSeq : await committedSeq(this.db);
-      if (horizon <= this.head) {
-        await this.waitPast(this.head, signal);
-        continue;
+      while (horizon > this.head && !signal.aborted) {
+        // What this process committed is at hand, as long as it follows on
+        // from the head; from the first seq it lacks, the table.
+        const rows: EmissionView[] = [];
+        for (let next = this.recent.get(this.head + 1); next !== undefined && next.seq <= horizon && rows.length < PAGE; next = this.recent.get(next.seq + 1)) {
+          rows.push(next);
+        }
+        let top: number;
+        if (rows.length > 0) {
+          top = rows[rows.length - 1]?.seq ?? this.head;
+        } else {
+          rows.push(...(await listEmissions(this.db, { pastSeq: this.head, maxSeq: horizon, limit: PAGE })));
+          const last = rows[rows.length - 1];
+          top = rows.length === PAGE && last !== undefined ? last.seq : horizon;
+        }
+        if (signal.aborted) return;
+        this.handOut(new EmissionBatch(this.db, rows), top);
       }
-      // What this process committed is at hand, as long as it follows on
-      // from the head; from the first seq it lacks, the table.
-      const rows: EmissionView[] = [];
-      for (let next = this.recent.get(this.head + 1); next !== undefined && next.seq <= horizon && rows.length < PAGE; next = this.recent.get(next.seq + 1)) {
-        rows.push(next);
-      }
-      let top: number;
-      if (rows.length > 0) {
-        top = rows[rows.length - 1]?.seq ?? this.head;
-      } else {
-        rows.push(...(await listEmissions(this.db, { pastSeq: this.head, maxSeq: horizon, limit: PAGE })));
-        const last = rows[rows.length - 1];
-        top = rows.length === PAGE && last !== undefined ? last.seq : horizon;
-      }
-      if (signal.aborted) return;
-      this.handOut(new EmissionBatch(this.db, rows), top);
     }
   }
 
