@@ -1,0 +1,201 @@
+/**
+ * Bench phase 7 (issue 11): live clients at scale, on a fresh database with a
+ * `resultsbus serve` child, graphql-ws clients in this process.
+ *
+ *   idle     1,000 subscriptions of `emissions { seq outcome item { name } }` on 10 connections,
+ *            nothing recorded: database transactions a second (the process's one follower polls)
+ *   load     recordResult paced at 500/s, every result a state change, first with 1 subscriber,
+ *            then with 500 (5 connections of 100): time from the mutation's answer (after its
+ *            commit) to each subscriber's frame, and database transactions per emission, which
+ *            must not grow with the subscribers
+ *
+ * Transactions are PostgreSQL's count for the bench database (pg_stat_database:
+ * commits + rollbacks, every backend of the database, the bench's own two
+ * reads subtracted). Backends report their counts up to a second late, so
+ * each reading waits for that first.
+ */
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { Api, transportFromEnv } from './client.ts';
+import { pacedLoop, type PacedResult } from './load.ts';
+import { type BenchDatabase, createBenchDatabase, processCpu, type ServerChild, startServerChild } from './server.ts';
+import { Samples } from './stats.ts';
+import { Workload } from './workload.ts';
+
+const FOLLOW = 'subscription BenchFanout($after: Int) { emissions(after: $after) { seq outcome item { name } } }';
+/** The server's default cap per connection. */
+const PER_CONNECTION = 100;
+
+/** Subscriptions on a few connections, stamping each one's arrivals by seq. */
+class Crowd {
+  private readonly clients: Client[] = [];
+  private readonly disposers: Array<() => void> = [];
+  /** arrivals[i][seq - base]: when subscription i got seq (0: not yet). */
+  readonly arrivals: Float64Array[];
+  readonly received: number[];
+  errors = 0;
+  firstError: unknown;
+
+  constructor(
+    wsUrl: string,
+    readonly size: number,
+    readonly base: number,
+    capacity: number,
+  ) {
+    this.arrivals = Array.from({ length: size }, () => new Float64Array(capacity));
+    this.received = Array.from({ length: size }, () => 0);
+    for (let c = 0; c * PER_CONNECTION < size; c++) {
+      this.clients.push(createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 }));
+    }
+    for (let i = 0; i < size; i++) {
+      const client = this.clients[Math.floor(i / PER_CONNECTION)] as Client;
+      const arrived = this.arrivals[i] as Float64Array;
+      this.disposers.push(
+        client.subscribe<{ emissions: { seq: number } }>(
+          { query: FOLLOW, variables: { after: base } },
+          {
+            next: (value) => {
+              const at = performance.now();
+              const seq = value.data?.emissions.seq;
+              if (seq === undefined) {
+                this.errors++;
+                this.firstError ??= value.errors ?? value;
+                return;
+              }
+              const k = seq - base;
+              if (k >= 0 && k < arrived.length && arrived[k] === 0) {
+                arrived[k] = at;
+                this.received[i] = (this.received[i] ?? 0) + 1;
+              }
+            },
+            error: (error: unknown) => {
+              this.errors++;
+              this.firstError ??= error;
+            },
+            complete: () => {},
+          },
+        ),
+      );
+    }
+  }
+
+  /** Resolves once every subscription has `n` emissions past the base, or after `timeoutMs` (false). */
+  async waitFor(n: number, timeoutMs: number): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.received.some((r) => r < n)) {
+      if (performance.now() > deadline || this.errors > 0) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return true;
+  }
+
+  async close(): Promise<void> {
+    for (const dispose of this.disposers) dispose();
+    await Promise.all(this.clients.map((c) => c.dispose()));
+  }
+}
+
+async function transactions(db: BenchDatabase): Promise<number> {
+  // Backends report their counts when idle for a second at most.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+  const [row] = await db.sql<Array<{ n: number }>>`
+    SELECT (xact_commit + xact_rollback)::float8 AS n FROM pg_stat_database WHERE datname = current_database()`;
+  return row?.n ?? 0;
+}
+
+export interface FanoutLoadRun {
+  subscribers: number;
+  load: PacedResult;
+  emissions: number;
+  /** Each subscriber's frame minus the mutation's answer, ms (one sample per subscriber per emission). */
+  latency: Samples;
+  /** Frames that did not arrive within 30 s of the end. */
+  missing: number;
+  transactionsPerEmission: number;
+  serverCpu: number;
+}
+
+export interface FanoutResult {
+  idle: { subscriptions: number; seconds: number; transactionsPerSecond: number; subscribed: boolean };
+  runs: FanoutLoadRun[];
+}
+
+export async function fanout(
+  baseUrl: string,
+  options: { rate: number; subscribers: number; idle: number; durationMs: number; idleMs: number; warmupMs: number; nodeArgs: string[] },
+): Promise<FanoutResult> {
+  const db = await createBenchDatabase(baseUrl);
+  let server: ServerChild | undefined;
+  const crowds: Crowd[] = [];
+  try {
+    server = await startServerChild({ databaseUrl: db.url, nodeArgs: options.nodeArgs });
+    const api = new Api(server.url, server.token, transportFromEnv());
+    const wsUrl = `${server.url.replace(/^http/, 'ws')}/graphql`;
+    // Every result on a known key flips, so every result is an emission.
+    const work = new Workload({ testcases: 50, builds: 2000, flip: 1 });
+    const recordOne = async (): Promise<number | undefined> =>
+      (await api.recordOne(work.input(work.randomKey()))).recordResult.emission?.seq;
+    await pacedLoop({ rate: options.rate, durationMs: options.warmupMs, send: async () => void (await recordOne()) });
+
+    // Idle: subscribed (each has had one emission), then nothing recorded.
+    let base = await api.lastSeq();
+    const idleCrowd = new Crowd(wsUrl, options.idle, base, 4);
+    crowds.push(idleCrowd);
+    await recordOne();
+    const subscribed = await idleCrowd.waitFor(1, 60_000);
+    const t0 = await transactions(db);
+    const s0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, options.idleMs));
+    const t1 = await transactions(db);
+    const seconds = (performance.now() - s0) / 1000;
+    // The bench's own reading of the count is one of them.
+    const idle = { subscriptions: options.idle, seconds, transactionsPerSecond: (t1 - t0 - 1) / seconds, subscribed };
+    await idleCrowd.close();
+    crowds.pop();
+
+    const runs: FanoutLoadRun[] = [];
+    for (const subscribers of [1, options.subscribers]) {
+      base = await api.lastSeq();
+      const capacity = Math.ceil((options.rate * options.durationMs) / 1000) + 1000;
+      const crowd = new Crowd(wsUrl, subscribers, base, capacity);
+      crowds.push(crowd);
+      const first = await recordOne();
+      if (first === undefined || !(await crowd.waitFor(1, 60_000))) {
+        throw new Error(`the subscribers did not get the warm-up emission (${JSON.stringify(crowd.firstError ?? 'no error')})`);
+      }
+      const ackAt = new Map<number, number>();
+      const x0 = await transactions(db);
+      const cpu0 = processCpu(server.pid);
+      const load = await pacedLoop({
+        rate: options.rate,
+        durationMs: options.durationMs,
+        send: async () => {
+          const seq = await recordOne();
+          if (seq !== undefined) ackAt.set(seq, performance.now());
+        },
+      });
+      const serverCpu = processCpu(server.pid) - cpu0;
+      const total = Math.max(0, ...ackAt.keys()) - base;
+      await crowd.waitFor(total, 30_000);
+      const x1 = await transactions(db);
+      const latency = new Samples();
+      let missing = 0;
+      for (const [seq, ack] of ackAt) {
+        for (const arrived of crowd.arrivals) {
+          const at = arrived[seq - base] ?? 0;
+          if (at === 0) missing++;
+          else latency.add(at - ack);
+        }
+      }
+      runs.push({ subscribers, load, emissions: ackAt.size, latency, missing, transactionsPerEmission: (x1 - x0 - 1) / Math.max(1, ackAt.size), serverCpu });
+      await crowd.close();
+      crowds.pop();
+    }
+    api.close();
+    return { idle, runs };
+  } finally {
+    for (const crowd of crowds) await crowd.close().catch(() => {});
+    await server?.stop();
+    await db.drop();
+  }
+}
