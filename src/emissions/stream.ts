@@ -30,18 +30,20 @@ import { committedSeq, emissionMatcher, listEmissions } from './queries.ts';
 
 /** Rows read per round trip while catching up. */
 const PAGE = 500;
-/**
- * Emissions queued for one live subscriber that does not keep up; past it,
- * the subscriber leaves the shared hand-out and catches up from the table on
- * its own, so a slow client costs reads, never unbounded memory.
- */
-const MAX_QUEUED = 5000;
+
 /** Emissions committed by this process, kept for its live streams. */
 const RECENT = 2000;
 
 export interface LiveFeedOptions {
   /** How often the process's follower re-reads without a notification, in ms (one poll for all subscribers). @default 1000 */
   pollMs?: number;
+  /**
+   * Emissions queued for one live subscriber that does not keep up; past it,
+   * the subscriber leaves the shared hand-out and catches up from the table
+   * on its own, so a slow client costs reads, never unbounded memory.
+   * @default 5000
+   */
+  maxQueued?: number;
 }
 
 /**
@@ -118,6 +120,7 @@ export class LiveFeed {
   private latestSeq = 0;
   private stops: Array<() => Promise<void>> = [];
   readonly pollMs: number;
+  private readonly maxQueued: number;
   /**
    * Marks the emission notifications of this process's own recorder
    * (`RecorderOptions.notifyTag`): their emissions come through `offer`.
@@ -147,6 +150,7 @@ export class LiveFeed {
     options: LiveFeedOptions,
   ) {
     this.pollMs = options.pollMs ?? 1000;
+    this.maxQueued = options.maxQueued ?? 5000;
     this.events.setMaxListeners(0);
   }
 
@@ -320,7 +324,7 @@ export class LiveFeed {
         if (event.emission.seq > tap.cursor && tap.accepts(event.emission)) tap.queue.push(event);
       }
       if (top > tap.cursor) tap.cursor = top;
-      if (tap.queue.length > MAX_QUEUED) {
+      if (tap.queue.length > this.maxQueued) {
         tap.live = false;
         tap.queue = [];
       }

@@ -23,6 +23,8 @@ import { Samples } from './stats.ts';
 import { Workload } from './workload.ts';
 
 const FOLLOW = 'subscription BenchFanout($after: Int) { emissions(after: $after) { seq outcome item { name } } }';
+/** Between subscribing and a measured window: backends report their counts late, more so on a busy machine. */
+const SETTLE_MS = 3000;
 /** The server's default cap per connection. */
 const PER_CONNECTION = 100;
 
@@ -143,6 +145,8 @@ export async function fanout(
     crowds.push(idleCrowd);
     await recordOne();
     const subscribed = await idleCrowd.waitFor(1, 60_000);
+    // Subscribing costs a read each (a catch-up); none of it may land in the window.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const t0 = await transactions(db);
     const s0 = performance.now();
     await new Promise((resolve) => setTimeout(resolve, options.idleMs));
@@ -163,6 +167,7 @@ export async function fanout(
       if (first === undefined || !(await crowd.waitFor(1, 60_000))) {
         throw new Error(`the subscribers did not get the warm-up emission (${JSON.stringify(crowd.firstError ?? 'no error')})`);
       }
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       const ackAt = new Map<number, number>();
       const x0 = await transactions(db);
       const cpu0 = processCpu(server.pid);

@@ -6,10 +6,13 @@
  *   fresh for every event (a subscription does not keep serving what it
  *   loaded for an earlier one);
  * - filters are applied to the shared events as the table query applies them;
- * - a connection, and the process, take a bounded number of operations.
+ * - a connection, and the process, take a bounded number of operations;
+ * - a subscriber that does not keep up leaves the shared hand-out and
+ *   catches up from the table, rather than queueing without bound.
  */
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { followEmissions, LiveFeed } from '../../src/emissions/stream.ts';
 import { engine } from '../helpers/database.ts';
 import { collect, startServer, type TestServer } from '../helpers/server.ts';
 
@@ -254,5 +257,53 @@ describe(`caps on open operations (${engine})`, () => {
     const third = await server.data<{ recordResult: { emission: { seq: number } } }>(RECORD, { input: { ...input, outcome: 'ERROR' } });
     for (const s of [a1, b1, c2]) expect((await s.next()).emissions.seq).toBe(third.recordResult.emission.seq);
     for (const s of [a1, b1, c2]) s.close();
+  });
+});
+
+describe(`a subscriber that falls behind (${engine})`, () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ pollMs: 60_000 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('leaves the shared hand-out past maxQueued instead of queueing without bound, and still gets every seq once, in order', async () => {
+    // A feed of its own on the server's database, as another process would
+    // have: it wakes on the server's notifications and reads the table.
+    const feed = await LiveFeed.start(server.database, { pollMs: 50, maxQueued: 3 });
+    try {
+      const base = await latestSeq(server);
+      const stream = followEmissions(feed, base, null);
+      const input = (i: number): Record<string, unknown> => ({ testcase: 'dist.slow', item: `slow-${i}`, type: 'koji_build', outcome: 'PASSED' });
+      await server.data(RECORD, { input: input(0) });
+      const first = await stream.next();
+      expect(first.done === false && first.value.emission.seq).toBe(base + 1);
+      // The stream is live and not pulled: 20 more arrive at once.
+      await server.data(`mutation ($inputs: [RecordResultInput!]!) { recordResults(inputs: $inputs) { emissions { seq } } }`, {
+        inputs: Array.from({ length: 20 }, (_, i) => input(i + 1)),
+      });
+      const deadline = Date.now() + 20_000;
+      while (feed.subscribers.catchingUp === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(feed.subscribers).toEqual({ live: 0, catchingUp: 1 });
+      const rest: number[] = [];
+      while (rest.length < 20) {
+        const next = await stream.next();
+        if (next.done) break;
+        rest.push(next.value.emission.seq);
+      }
+      expect(rest).toEqual(Array.from({ length: 20 }, (_, i) => base + 2 + i));
+      // Caught up, it is back on the shared hand-out.
+      expect(feed.subscribers).toEqual({ live: 0, catchingUp: 1 });
+      await server.data(RECORD, { input: { ...input(0), outcome: 'FAILED' } });
+      const after = await stream.next();
+      expect(after.done === false && after.value.emission.seq).toBe(base + 22);
+      expect(feed.subscribers).toEqual({ live: 1, catchingUp: 0 });
+      await stream.return(undefined);
+      expect(feed.subscribers).toEqual({ live: 0, catchingUp: 0 });
+    } finally {
+      await feed.stop();
+    }
   });
 });
