@@ -106,8 +106,12 @@ export const RESULT_LEASE_SECONDS = 60;
 const RESULT_LEASE_RENEW_MS = 20_000;
 
 /**
- * One LISTEN per process for both channels; streams wait on it. Emits
- * `seq` (highest committed seq announced) and `results` (ids).
+ * One LISTEN per process for both channels, and the process's one follower
+ * of the emissions (see the top of this file). Emits `seq` (highest
+ * committed seq announced) and `results` (ids). The follower runs while
+ * someone follows emissions; if one of its reads fails, the streams it
+ * serves end with that error (as a stream's own read failing would end it),
+ * and the next subscriber starts it again.
  *
  * Results are announced only while some process holds a lease in
  * `result_listeners` (see `RESULTS_FOLLOWED` in `src/results/record.ts`):
