@@ -132,11 +132,14 @@ describe(`one follower per process, loaders per event (${engine})`, () => {
     for (const s of subs) expect((await s.next()).emissions.seq).toBe(warm.recordResult.emission.seq);
 
     statements = [];
-    const data = await server.data<{ recordResult: { emission: { seq: number } } }>(RECORD, { input: { ...input, outcome: 'FAILED' } });
+    // Another item: one that no subscriber has loaded before.
+    const data = await server.data<{ recordResult: { emission: { seq: number } } }>(RECORD, {
+      input: { ...input, item: 'many-2.0-1.fc40', outcome: 'FAILED' },
+    });
     const got = await Promise.all(subs.map((s) => s.next()));
     for (const s of subs) s.close();
     expect(got.map((g) => g.emissions)).toEqual(
-      subs.map(() => ({ seq: data.recordResult.emission.seq, outcome: 'FAILED', item: { name: 'many-1.0-1.fc40' } })),
+      subs.map(() => ({ seq: data.recordResult.emission.seq, outcome: 'FAILED', item: { name: 'many-2.0-1.fc40' } })),
     );
     expect(statements.filter(readsItems)).toHaveLength(1);
   });
