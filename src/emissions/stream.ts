@@ -195,7 +195,9 @@ export class LiveFeed {
   offer(emissions: readonly EmissionView[]): void {
     let top = 0;
     for (const emission of emissions) {
-      this.recent.set(emission.seq, emission);
+      // A copy: the recording's answer holds the same object, and a row a
+      // subscription event resolves is bound to the event's loaders.
+      this.recent.set(emission.seq, { ...emission });
       if (emission.seq > top) top = emission.seq;
     }
     for (const seq of this.recent.keys()) {
