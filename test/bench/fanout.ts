@@ -1,6 +1,6 @@
 /**
  * Bench phase 7 (issue 11): live clients at scale, on a fresh database with a
- * `resultsbus serve` child, graphql-ws clients in this process.
+ * `resultsbus serve` child, graphql-ws clients in a worker thread (crowd.ts).
  *
  *   idle     1,000 subscriptions of `emissions { seq outcome item { name } }` on 10 connections,
  *            nothing recorded: database transactions a second (the process's one follower polls)
@@ -14,9 +14,8 @@
  * reads subtracted). Backends report their counts up to a second late, so
  * each reading waits for that first.
  */
-import { type Client, createClient } from 'graphql-ws';
-import WebSocket from 'ws';
 import { Api, transportFromEnv } from './client.ts';
+import { Crowd, now } from './crowd.ts';
 import { pacedLoop, type PacedResult } from './load.ts';
 import { type BenchDatabase, createBenchDatabase, processCpu, type ServerChild, startServerChild } from './server.ts';
 import { Samples } from './stats.ts';
@@ -25,77 +24,6 @@ import { Workload } from './workload.ts';
 const FOLLOW = 'subscription BenchFanout($after: Int) { emissions(after: $after) { seq outcome item { name } } }';
 /** Between subscribing and a measured window: backends report their counts late, more so on a busy machine. */
 const SETTLE_MS = 3000;
-/** The server's default cap per connection. */
-const PER_CONNECTION = 100;
-
-/** Subscriptions on a few connections, stamping each one's arrivals by seq. */
-class Crowd {
-  private readonly clients: Client[] = [];
-  private readonly disposers: Array<() => void> = [];
-  /** arrivals[i][seq - base]: when subscription i got seq (0: not yet). */
-  readonly arrivals: Float64Array[];
-  readonly received: number[];
-  errors = 0;
-  firstError: unknown;
-
-  constructor(
-    wsUrl: string,
-    readonly size: number,
-    readonly base: number,
-    capacity: number,
-  ) {
-    this.arrivals = Array.from({ length: size }, () => new Float64Array(capacity));
-    this.received = Array.from({ length: size }, () => 0);
-    for (let c = 0; c * PER_CONNECTION < size; c++) {
-      this.clients.push(createClient({ url: wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0 }));
-    }
-    for (let i = 0; i < size; i++) {
-      const client = this.clients[Math.floor(i / PER_CONNECTION)] as Client;
-      const arrived = this.arrivals[i] as Float64Array;
-      this.disposers.push(
-        client.subscribe<{ emissions: { seq: number } }>(
-          { query: FOLLOW, variables: { after: base } },
-          {
-            next: (value) => {
-              const at = performance.now();
-              const seq = value.data?.emissions.seq;
-              if (seq === undefined) {
-                this.errors++;
-                this.firstError ??= value.errors ?? value;
-                return;
-              }
-              const k = seq - base;
-              if (k >= 0 && k < arrived.length && arrived[k] === 0) {
-                arrived[k] = at;
-                this.received[i] = (this.received[i] ?? 0) + 1;
-              }
-            },
-            error: (error: unknown) => {
-              this.errors++;
-              this.firstError ??= error;
-            },
-            complete: () => {},
-          },
-        ),
-      );
-    }
-  }
-
-  /** Resolves once every subscription has `n` emissions past the base, or after `timeoutMs` (false). */
-  async waitFor(n: number, timeoutMs: number): Promise<boolean> {
-    const deadline = performance.now() + timeoutMs;
-    while (this.received.some((r) => r < n)) {
-      if (performance.now() > deadline || this.errors > 0) return false;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return true;
-  }
-
-  async close(): Promise<void> {
-    for (const dispose of this.disposers) dispose();
-    await Promise.all(this.clients.map((c) => c.dispose()));
-  }
-}
 
 async function transactions(db: BenchDatabase): Promise<number> {
   // Backends report their counts when idle for a second at most.
@@ -142,7 +70,7 @@ export async function fanout(
     // counts reported late) and land in the window.
     // Subscribed (each has had one emission), then nothing recorded.
     let base = await api.lastSeq();
-    const idleCrowd = new Crowd(wsUrl, options.idle, base, 4);
+    const idleCrowd = new Crowd(wsUrl, FOLLOW, options.idle, base, 4);
     crowds.push(idleCrowd);
     await recordOne();
     const subscribed = await idleCrowd.waitFor(1, 60_000);
@@ -163,7 +91,7 @@ export async function fanout(
     for (const subscribers of [1, options.subscribers]) {
       base = await api.lastSeq();
       const capacity = Math.ceil((options.rate * options.durationMs) / 1000) + 1000;
-      const crowd = new Crowd(wsUrl, subscribers, base, capacity);
+      const crowd = new Crowd(wsUrl, FOLLOW, subscribers, base, capacity);
       crowds.push(crowd);
       const first = await recordOne();
       if (first === undefined || !(await crowd.waitFor(1, 60_000))) {
@@ -178,7 +106,7 @@ export async function fanout(
         durationMs: options.durationMs,
         send: async () => {
           const seq = await recordOne();
-          if (seq !== undefined) ackAt.set(seq, performance.now());
+          if (seq !== undefined) ackAt.set(seq, now());
         },
       });
       const serverCpu = processCpu(server.pid) - cpu0;
@@ -188,8 +116,8 @@ export async function fanout(
       const latency = new Samples();
       let missing = 0;
       for (const [seq, ack] of ackAt) {
-        for (const arrived of crowd.arrivals) {
-          const at = arrived[seq - base] ?? 0;
+        for (let i = 0; i < subscribers; i++) {
+          const at = crowd.arrival(i, seq);
           if (at === 0) missing++;
           else latency.add(at - ack);
         }
