@@ -32,6 +32,7 @@ export function now(): number {
 /** Subscriptions on connections of 100, stamping each one's arrivals by seq, in a worker. */
 export class Crowd {
   private readonly worker: Worker;
+  private readonly exited: Promise<void>;
   private readonly arrivals: Float64Array;
   private readonly received: Int32Array;
   firstError: unknown;
@@ -54,7 +55,10 @@ export class Crowd {
     };
     this.arrivals = new Float64Array(data.arrivals);
     this.received = new Int32Array(data.received);
-    this.worker = new Worker(new URL(import.meta.url), { workerData: data });
+    // A worker does not inherit tsx's loader for its entry file: it registers it, then imports this one.
+    const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
+    this.worker = new Worker(boot, { eval: true, workerData: data });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.on('message', (message: { error?: string }) => {
       if (message.error !== undefined) this.firstError ??= message.error;
     });
@@ -83,9 +87,11 @@ export class Crowd {
   }
 
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
     this.worker.postMessage('close');
-    await closed;
+    // A worker that does not end on its own (a socket left open) is ended.
+    const timer = setTimeout(() => void this.worker.terminate(), 10_000);
+    await this.exited;
+    clearTimeout(timer);
   }
 }
 
