@@ -10,9 +10,9 @@
  *            must not grow with the subscribers
  *
  * Transactions are PostgreSQL's count for the bench database (pg_stat_database:
- * commits + rollbacks, every backend of the database, the bench's own two
- * reads subtracted). Backends report their counts up to a second late, so
- * each reading waits for that first.
+ * commits + rollbacks, every backend of the database, the bench's own
+ * reading subtracted). Backends report their counts late (see SETTLE_MS), so
+ * each window starts after a pause and each reading waits a little first.
  */
 import { Api, transportFromEnv } from './client.ts';
 import { Crowd, now } from './crowd.ts';
@@ -22,8 +22,13 @@ import { Samples } from './stats.ts';
 import { Workload } from './workload.ts';
 
 const FOLLOW = 'subscription BenchFanout($after: Int) { emissions(after: $after) { seq outcome item { name } } }';
-/** Between subscribing and a measured window: backends report their counts late, more so on a busy machine. */
-const SETTLE_MS = 3000;
+/**
+ * Between subscribing and a measured window. A backend reports its counts
+ * when idle, and when that finds the statistics busy it tries again only
+ * 10 s later (PostgreSQL's PGSTAT_IDLE_INTERVAL): the server's start and the
+ * subscribers' catch-ups would land in the window.
+ */
+const SETTLE_MS = 11_000;
 
 async function transactions(db: BenchDatabase): Promise<number> {
   // Backends report their counts when idle for a second at most.
