@@ -75,6 +75,8 @@ export class App {
   private starting: Promise<string> | undefined;
   /** What `/readyz` answered last (its log says when that changes). */
   private databaseReady = true;
+  /** The graphql-ws connections with an operation, for the process-wide cap. */
+  private readonly wsConnections = new Set<{ subscriptions: Record<string, unknown> }>();
 
   private constructor(
     readonly options: AppOptions,
@@ -159,6 +161,9 @@ export class App {
         subscribe: (args) =>
           envelopedRoot(args).subscribe(args) as ReturnType<NonNullable<Parameters<typeof useServer>[0]['subscribe']>>,
         onSubscribe: async (ctx, _id, params) => {
+          this.wsConnections.add(ctx);
+          const refused = this.overSubscriptionCap(ctx);
+          if (refused) return [refused];
           const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
             ...ctx,
             req: ctx.extra.request,
@@ -184,6 +189,9 @@ export class App {
             rootValue: root,
           };
         },
+        onClose: (ctx) => {
+          this.wsConnections.delete(ctx);
+        },
       },
       wsServer,
     );
@@ -197,6 +205,28 @@ export class App {
       else this.bridgeValue = bridge;
     }
     return this.url;
+  }
+
+  /**
+   * Every open operation holds a stream (and its share of the fan-out), and
+   * anyone may open them (reads are public): past a cap, a new one is refused
+   * and the open ones go on. graphql-ws has already counted the new one.
+   */
+  private overSubscriptionCap(ctx: { subscriptions: Record<string, unknown> }): GraphQLError | undefined {
+    const { maxSubscriptionsPerConnection: perConnection, maxSubscriptions: perProcess } = this.options.config;
+    const here = Object.keys(ctx.subscriptions).length;
+    let all = 0;
+    for (const connection of this.wsConnections) all += Object.keys(connection.subscriptions).length;
+    const refuse = (message: string): GraphQLError => new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+    if (here > perConnection) {
+      return refuse(
+        `this connection already has ${perConnection} operations open, the most one connection may (RESULTSBUS_MAX_SUBSCRIPTIONS_PER_CONNECTION); complete one, or open another connection`,
+      );
+    }
+    if (all > perProcess) {
+      return refuse(`the server already has ${perProcess} operations open, the most it takes (RESULTSBUS_MAX_SUBSCRIPTIONS); try again later or another server`);
+    }
+    return undefined;
   }
 
   /** The bridge, following the emissions subscription through this app's own schema. */

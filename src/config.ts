@@ -55,6 +55,10 @@ export interface Config {
   maxQueryDepth: number;
   /** Highest accepted estimated query cost. @default 50000 */
   maxQueryCost: number;
+  /** Operations one graphql-ws connection may have open at once; one more is refused with TOO_MANY_SUBSCRIPTIONS. @default 100 */
+  maxSubscriptionsPerConnection: number;
+  /** Operations all graphql-ws connections of the process may have open at once; one more is refused with TOO_MANY_SUBSCRIPTIONS. @default 10000 */
+  maxSubscriptions: number;
   /** Run the fedmsg bridge inside `resultsbus serve` (RESULTSBUS_BRIDGE=on|off). @default true */
   bridge: boolean;
   /** The bridge's name: its cursor row and its lock. @default "default" */
@@ -195,6 +199,8 @@ export function loadConfig(env: Env = process.env): Config {
     extraOutcomes: [...new Set(extra)].filter((o) => !(STANDARD_OUTCOMES as readonly string[]).includes(o)),
     maxQueryDepth: int(env, 'RESULTSBUS_MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: int(env, 'RESULTSBUS_MAX_QUERY_COST', 50000, 10, 100000000),
+    maxSubscriptionsPerConnection: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 1000000),
+    maxSubscriptions: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS', 10000, 1, 10000000),
     ...fedmsgConfig(env),
     ...logConfig(env),
   };

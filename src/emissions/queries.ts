@@ -4,7 +4,7 @@ import { type Executor, queryRows } from '../db/client.ts';
 import { emissions, emissionSequence, items, results, testcases } from '../db/schema.ts';
 import type { EmissionForBus } from '../fedmsg/envelope.ts';
 import type { ReplayQuery } from '../fedmsg/replay.ts';
-import { type CommonFilter, commonConditions } from '../results/queries.ts';
+import { type CommonFilter, commonConditions, matchesCommon } from '../results/queries.ts';
 import { archOut, type EmissionView } from '../results/views.ts';
 
 const emissionColumns = {
@@ -40,9 +40,12 @@ function toView(row: { arch: string } & Omit<EmissionView, 'arch'>): EmissionVie
   return { ...row, arch: archOut(row.arch) };
 }
 
-/** Whether `filter` lets every emission through. */
-export function matchesEverything(filter: CommonFilter | null | undefined): boolean {
-  return filterConditions(filter).length === 0;
+/**
+ * `filter` as a test on an emission in memory, as `listEmissions` applies it,
+ * except `group` (the result's groups are not on the emission).
+ */
+export function emissionMatcher(filter: CommonFilter | null | undefined): (emission: EmissionView) => boolean {
+  return (e) => matchesCommon(filter, e, e.createdAt);
 }
 
 function filterConditions(filter: CommonFilter | null | undefined): SQL[] {

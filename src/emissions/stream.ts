@@ -3,13 +3,20 @@
  * stored emission past a seq, in seq order, then live ones, with no gap and no
  * duplicate at the seam.
  *
- * There is no seam to get wrong because there is only one loop: read every
- * matching emission in (cursor, horizon], where every seq up to the horizon
- * is committed (the seq the last notification announced, or the committed
- * value of the sequence counter), move the cursor to the horizon, and wait
- * until a NOTIFY says the counter moved or a poll interval passes.
- * Notifications only wake the loop and bound the read; rows always come from
- * the table, so a lost notification delays and never loses.
+ * One follower per process serves every live subscriber: it holds a cursor
+ * (`head`) at the committed horizon, takes each new emission once (from this
+ * process's own commits through `offer`, else from the table below the
+ * horizon, where every seq is committed: the seq the last notification
+ * announced, or the committed value of the sequence counter), and hands it to
+ * every live subscriber whose filter it matches, in memory. It waits for a
+ * NOTIFY or one poll interval for the whole process, and runs only while
+ * someone subscribes. Notifications only wake it and bound the read; rows
+ * always come from the table, so a lost notification delays and never loses.
+ *
+ * A subscriber behind the head (`after:` in the past, or one that fell too
+ * far behind) reads the table on its own, in pages with its filter, up to the
+ * head; once its cursor has reached the head it joins the shared hand-out in
+ * the same synchronous step, so the next seq it gets is the one after.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -19,16 +26,79 @@ import { type Database, type Db, queryRows } from '../db/client.ts';
 import { EMISSIONS_CHANNEL, RESULTS_CHANNEL } from '../results/record.ts';
 import { type CommonFilter, resultsByIds } from '../results/queries.ts';
 import type { EmissionView, ResultView } from '../results/views.ts';
-import { committedSeq, listEmissions, matchesEverything } from './queries.ts';
+import { committedSeq, emissionMatcher, listEmissions } from './queries.ts';
 
 /** Rows read per round trip while catching up. */
 const PAGE = 500;
+
 /** Emissions committed by this process, kept for its live streams. */
 const RECENT = 2000;
 
 export interface LiveFeedOptions {
-  /** How often a waiting stream re-reads without a notification, in ms. @default 1000 */
+  /** How often the process's follower re-reads without a notification, in ms (one poll for all subscribers). @default 1000 */
   pollMs?: number;
+  /**
+   * Emissions queued for one live subscriber that does not keep up; past it,
+   * the subscriber leaves the shared hand-out and catches up from the table
+   * on its own, so a slow client costs reads, never unbounded memory.
+   * @default 5000
+   */
+  maxQueued?: number;
+}
+
+/**
+ * The emissions of one read, as handed to every subscriber. Its identity
+ * scopes what the subscribers' executions load for them (see
+ * `eventLoaders` in src/graphql/context.ts): shared by all, made anew for
+ * every batch.
+ */
+export class EmissionBatch {
+  private groups: Promise<Map<number, string[]>> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    readonly emissions: readonly EmissionView[],
+  ) {}
+
+  /** The groups of each emission's result, read once for every subscriber that filters by group. */
+  groupsByResult(): Promise<Map<number, string[]>> {
+    this.groups ??= resultsByIds(
+      this.db,
+      this.emissions.map((e) => e.resultId),
+    ).then((rows) => new Map(rows.map((r) => [r.id, r.groups])));
+    return this.groups;
+  }
+}
+
+/** One emission as a subscriber gets it, with the batch it came in. */
+export interface LiveEmission {
+  emission: EmissionView;
+  batch: EmissionBatch;
+}
+
+/** Results recorded in one notification, read once for every `resultRecorded` subscriber. */
+export interface ResultBatch {
+  results: readonly ResultView[];
+}
+
+/** One live result as a subscriber gets it, with the batch it came in. */
+export interface LiveResult {
+  result: ResultView;
+  batch: ResultBatch;
+}
+
+/** A subscriber of the shared follower. */
+interface Tap {
+  /** Whether `filter` would let this emission through (everything but `group`, which needs the result). */
+  accepts: (emission: EmissionView) => boolean;
+  /** Joined the shared hand-out (else catching up on its own). */
+  live: boolean;
+  /** Every emission up to this seq was considered for it. */
+  cursor: number;
+  queue: LiveEmission[];
+  wake: (() => void) | undefined;
+  /** Set when the follower failed or stopped: the stream ends with it. */
+  ended: { error: unknown } | undefined;
 }
 
 /** How long a lease on result notifications lasts (s), and how often a holder renews it (ms). */
@@ -36,8 +106,12 @@ export const RESULT_LEASE_SECONDS = 60;
 const RESULT_LEASE_RENEW_MS = 20_000;
 
 /**
- * One LISTEN per process for both channels; streams wait on it. Emits
- * `seq` (highest committed seq announced) and `results` (ids).
+ * One LISTEN per process for both channels, and the process's one follower
+ * of the emissions (see the top of this file). Emits `seq` (highest
+ * committed seq announced) and `results` (ids). The follower runs while
+ * someone follows emissions; if one of its reads fails, the streams it
+ * serves end with that error (as a stream's own read failing would end it),
+ * and the next subscriber starts it again.
  *
  * Results are announced only while some process holds a lease in
  * `result_listeners` (see `RESULTS_FOLLOWED` in `src/results/record.ts`):
@@ -50,6 +124,7 @@ export class LiveFeed {
   private latestSeq = 0;
   private stops: Array<() => Promise<void>> = [];
   readonly pollMs: number;
+  private readonly maxQueued: number;
   /**
    * Marks the emission notifications of this process's own recorder
    * (`RecorderOptions.notifyTag`): their emissions come through `offer`.
@@ -64,12 +139,22 @@ export class LiveFeed {
   private leaseWrites: Promise<void> = Promise.resolve();
   /** The write that took the current lease; `onResults` waits for it. */
   private leaseTaken: Promise<void> = Promise.resolve();
+  private readonly taps = new Set<Tap>();
+  /** Every emission up to it was handed to the live taps. */
+  private head = 0;
+  /** Resolves once `head` is read for the current run of the follower. */
+  private headRead: Promise<void> | undefined;
+  private following: AbortController | undefined;
+  private stopped = false;
+  /** One read per results notification, shared by its subscribers (the same ids array reaches each). */
+  private readonly resultBatches = new WeakMap<number[], Promise<ResultBatch>>();
 
   private constructor(
     readonly db: Db,
     options: LiveFeedOptions,
   ) {
     this.pollMs = options.pollMs ?? 1000;
+    this.maxQueued = options.maxQueued ?? 5000;
     this.events.setMaxListeners(0);
   }
 
@@ -110,7 +195,9 @@ export class LiveFeed {
   offer(emissions: readonly EmissionView[]): void {
     let top = 0;
     for (const emission of emissions) {
-      this.recent.set(emission.seq, emission);
+      // A copy: the recording's answer holds the same object, and a row a
+      // subscription event resolves is bound to the event's loaders.
+      this.recent.set(emission.seq, { ...emission });
       if (emission.seq > top) top = emission.seq;
     }
     for (const seq of this.recent.keys()) {
@@ -146,6 +233,138 @@ export class LiveFeed {
       this.events.on('seq', onSeq);
       signal.addEventListener('abort', done);
     });
+  }
+
+  /**
+   * Registers a subscriber, not yet live, and starts the follower if it is
+   * the first. Resolves once the follower knows its head.
+   */
+  private async tap(accepts: (emission: EmissionView) => boolean): Promise<Tap> {
+    if (this.stopped) throw new Error('the live feed is stopped');
+    const tap: Tap = { accepts, live: false, cursor: 0, queue: [], wake: undefined, ended: undefined };
+    this.taps.add(tap);
+    if (this.following === undefined) this.startFollowing();
+    try {
+      await this.headRead;
+    } catch (error) {
+      this.untap(tap);
+      throw error;
+    }
+    return tap;
+  }
+
+  private untap(tap: Tap): void {
+    this.taps.delete(tap);
+    // With nobody left, not even the poll runs.
+    if (this.taps.size === 0) this.following?.abort();
+  }
+
+  /**
+   * Makes `tap` live at `cursor` when the cursor has reached the head; in the
+   * same synchronous step, so the next batch handed out starts right after.
+   */
+  private join(tap: Tap, cursor: number): boolean {
+    if (cursor < this.head) return false;
+    tap.cursor = cursor;
+    tap.live = true;
+    return true;
+  }
+
+  private startFollowing(): void {
+    const run = new AbortController();
+    this.following = run;
+    const read = committedSeq(this.db).then((seq) => {
+      // A run that starts with nobody live begins at the horizon (what was
+      // committed while nobody followed went to no one); one that follows an
+      // aborted run with a live subscriber continues from the head it has.
+      let live = false;
+      for (const tap of this.taps) live ||= tap.live;
+      if (!live) this.head = seq;
+    });
+    this.headRead = read;
+    void read
+      .then(() => this.follow(run.signal))
+      .catch((error: unknown) => this.endTaps({ error }))
+      .finally(() => {
+        if (this.following === run) this.following = undefined;
+        // Someone subscribed while this run was winding down.
+        if (this.taps.size > 0 && !this.stopped && this.following === undefined) this.startFollowing();
+      });
+  }
+
+  /** The one loop of the process: wait, read past the head once, hand out. */
+  private async follow(signal: AbortSignal): Promise<void> {
+    while (this.taps.size > 0 && !signal.aborted) {
+      await this.waitPast(this.head, signal);
+      if (signal.aborted) return;
+      // A notification of seq N says every seq up to N is committed: it comes
+      // after N's commit, and N's transaction could only take the counter
+      // once the one before it had committed. Without one (a poll), ask the counter.
+      const horizon = this.latestSeq > this.head ? this.latestSeq : await committedSeq(this.db);
+      while (horizon > this.head && !signal.aborted) {
+        // What this process committed is at hand, as long as it follows on
+        // from the head; from the first seq it lacks, the table.
+        const rows: EmissionView[] = [];
+        for (let next = this.recent.get(this.head + 1); next !== undefined && next.seq <= horizon && rows.length < PAGE; next = this.recent.get(next.seq + 1)) {
+          rows.push(next);
+        }
+        let top: number;
+        if (rows.length > 0) {
+          top = rows[rows.length - 1]?.seq ?? this.head;
+        } else {
+          rows.push(...(await listEmissions(this.db, { pastSeq: this.head, maxSeq: horizon, limit: PAGE })));
+          const last = rows[rows.length - 1];
+          top = rows.length === PAGE && last !== undefined ? last.seq : horizon;
+        }
+        if (signal.aborted) return;
+        this.handOut(new EmissionBatch(this.db, rows), top);
+      }
+    }
+  }
+
+  private handOut(batch: EmissionBatch, top: number): void {
+    const events = batch.emissions.map((emission) => ({ emission, batch }));
+    for (const tap of this.taps) {
+      if (!tap.live) continue;
+      for (const event of events) {
+        if (event.emission.seq > tap.cursor && tap.accepts(event.emission)) tap.queue.push(event);
+      }
+      if (top > tap.cursor) tap.cursor = top;
+      if (tap.queue.length > this.maxQueued) {
+        tap.live = false;
+        tap.queue = [];
+      }
+      tap.wake?.();
+    }
+    this.head = top;
+  }
+
+  private endTaps(ended: { error: unknown } | undefined): void {
+    for (const tap of this.taps) {
+      tap.ended = ended ?? { error: undefined };
+      tap.wake?.();
+    }
+    this.taps.clear();
+  }
+
+  /**
+   * Live subscribers of the shared follower: how many, and how many of them
+   * are catching up on their own.
+   */
+  get subscribers(): { live: number; catchingUp: number } {
+    let live = 0;
+    for (const tap of this.taps) if (tap.live) live++;
+    return { live, catchingUp: this.taps.size - live };
+  }
+
+  /** The rows of one results notification, read once for all its subscribers. */
+  private resultBatch(ids: number[]): Promise<ResultBatch> {
+    let batch = this.resultBatches.get(ids);
+    if (batch === undefined) {
+      batch = resultsByIds(this.db, ids).then((rows) => ({ results: rows.sort((a, b) => a.id - b.id) }));
+      this.resultBatches.set(ids, batch);
+    }
+    return batch;
   }
 
   /**
@@ -204,7 +423,97 @@ export class LiveFeed {
     return this.writeLease(() => queryRows(this.db, sql`DELETE FROM result_listeners WHERE holder = ${this.holder}`)).catch(() => {});
   }
 
+  /** See `followEmissions`. */
+  followEmissions(after: number | null, filter: CommonFilter | null | undefined): AsyncGenerator<LiveEmission> {
+    const accepts = emissionMatcher(filter);
+    const group = filter?.group ?? undefined;
+    const db = this.db;
+    const feed = this;
+    return abortable(async function* (signal) {
+      const tap = await feed.tap(accepts);
+      try {
+        // Every matching emission up to it was yielded.
+        let cursor = after ?? feed.head;
+        while (!signal.aborted) {
+          if (!tap.live && !feed.join(tap, cursor)) {
+            const target = feed.head;
+            const rows = await listEmissions(db, { filter, pastSeq: cursor, maxSeq: target, limit: PAGE });
+            const batch = new EmissionBatch(db, rows);
+            for (const emission of rows) {
+              if (signal.aborted) return;
+              yield { emission, batch };
+              cursor = emission.seq;
+            }
+            const last = rows[rows.length - 1];
+            cursor = rows.length === PAGE && last !== undefined ? last.seq : Math.max(cursor, target);
+            continue;
+          }
+          const next = tap.queue.shift();
+          if (next !== undefined) {
+            if (group !== undefined && !(await next.batch.groupsByResult()).get(next.emission.resultId)?.includes(group)) continue;
+            if (signal.aborted) return;
+            yield next;
+            cursor = next.emission.seq;
+            continue;
+          }
+          if (tap.ended !== undefined) {
+            if (tap.ended.error !== undefined) throw tap.ended.error;
+            return;
+          }
+          // Left the hand-out for falling behind: catch up from the last one yielded.
+          if (!tap.live) continue;
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              tap.wake = undefined;
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            tap.wake = done;
+            signal.addEventListener('abort', done);
+          });
+        }
+      } finally {
+        feed.untap(tap);
+      }
+    });
+  }
+
+  /** See `followResults`. */
+  followResults(matches: (result: ResultView) => boolean): AsyncGenerator<LiveResult> {
+    const feed = this;
+    return abortable(async function* (signal) {
+      const queue: number[][] = [];
+      let wake: (() => void) | undefined;
+      const off = await feed.onResults((ids) => {
+        queue.push(ids);
+        wake?.();
+      });
+      const onAbort = (): void => wake?.();
+      signal.addEventListener('abort', onAbort);
+      try {
+        while (!signal.aborted) {
+          const ids = queue.shift();
+          if (ids === undefined) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            wake = undefined;
+            continue;
+          }
+          const batch = await feed.resultBatch(ids);
+          for (const result of batch.results) if (matches(result)) yield { result, batch };
+        }
+      } finally {
+        off();
+        signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.following?.abort();
+    this.endTaps(undefined);
     const stops = this.stops;
     this.stops = [];
     if (this.resultFollowers > 0) {
@@ -260,77 +569,18 @@ export function abortable<T>(make: (signal: AbortSignal) => AsyncGenerator<T>): 
 
 /**
  * @param after yield emissions with a larger seq; `null` means live only
- *   (start at the committed horizon when subscribing)
+ *   (start at the head of the process's follower, the committed horizon it
+ *   has reached)
  */
 export function followEmissions(
   feed: LiveFeed,
   after: number | null,
   filter: CommonFilter | null | undefined,
-): AsyncGenerator<EmissionView> {
-  // A stream that takes every emission can be served from this process's own commits.
-  const everything = matchesEverything(filter);
-  return abortable(async function* (signal) {
-    let cursor = after ?? (await committedSeq(feed.db));
-    while (!signal.aborted) {
-      // A notification of seq N says every seq up to N is committed: it comes
-      // after N's commit, and N's transaction could only take the counter
-      // once the one before it had committed. Without one, ask the counter.
-      const horizon = feed.announcedSeq > cursor ? feed.announcedSeq : await committedSeq(feed.db);
-      if (everything) {
-        // What this process committed is at hand, as long as it follows on
-        // from the cursor; from the first seq it lacks, the table.
-        for (let next = feed.recentEmission(cursor + 1); next !== undefined && next.seq <= horizon; next = feed.recentEmission(cursor + 1)) {
-          if (signal.aborted) return;
-          yield next;
-          cursor = next.seq;
-        }
-      }
-      let full = false;
-      while (cursor < horizon && !signal.aborted) {
-        const rows = await listEmissions(feed.db, { filter, pastSeq: cursor, maxSeq: horizon, limit: PAGE });
-        for (const row of rows) {
-          if (signal.aborted) return;
-          yield row;
-        }
-        full = rows.length === PAGE;
-        const last = rows[rows.length - 1];
-        cursor = full && last !== undefined ? last.seq : horizon;
-      }
-      if (!full) await feed.waitPast(cursor, signal);
-    }
-  });
+): AsyncGenerator<LiveEmission> {
+  return feed.followEmissions(after, filter);
 }
 
 /** Live results as they are recorded (from any process), filtered. */
-export function followResults(
-  feed: LiveFeed,
-  matches: (result: ResultView) => boolean,
-): AsyncGenerator<ResultView> {
-  return abortable(async function* (signal) {
-    const queue: number[][] = [];
-    let wake: (() => void) | undefined;
-    const off = await feed.onResults((ids) => {
-      queue.push(ids);
-      wake?.();
-    });
-    const onAbort = (): void => wake?.();
-    signal.addEventListener('abort', onAbort);
-    try {
-      while (!signal.aborted) {
-        const ids = queue.shift();
-        if (ids === undefined) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-          continue;
-        }
-        const rows = (await resultsByIds(feed.db, ids)).sort((a, b) => a.id - b.id);
-        for (const row of rows) if (matches(row)) yield row;
-      }
-    } finally {
-      off();
-      signal.removeEventListener('abort', onAbort);
-    }
-  });
+export function followResults(feed: LiveFeed, matches: (result: ResultView) => boolean): AsyncGenerator<LiveResult> {
+  return feed.followResults(matches);
 }

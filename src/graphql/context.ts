@@ -34,26 +34,68 @@ export interface Context extends Services {
   loaders: Loaders;
 }
 
-function byKey<K, V>(load: (keys: readonly K[]) => Promise<V[]>, keyOf: (v: V) => K): DataLoader<K, V | undefined> {
+function byKey<K, V extends object>(
+  load: (keys: readonly K[]) => Promise<V[]>,
+  keyOf: (v: V) => K,
+  onRows: (rows: readonly object[]) => void,
+): DataLoader<K, V | undefined> {
   return new DataLoader<K, V | undefined>(async (keys) => {
     const rows = await load(keys);
+    onRows(rows);
     const map = new Map(rows.map((r) => [keyOf(r), r]));
     return keys.map((k) => map.get(k));
   });
 }
 
-export function createLoaders(db: Db): Loaders {
+/** @param onRows sees every row the loaders read (event loaders claim them). */
+export function createLoaders(db: Db, onRows: (rows: readonly object[]) => void = () => {}): Loaders {
   return {
-    result: byKey((ids) => resultsByIds(db, ids), (r) => r.id),
-    emission: byKey((seqs) => emissionsBySeqs(db, seqs), (e) => e.seq),
-    item: byKey((ids) => itemsByIds(db, ids), (i) => i.id),
-    testcase: byKey((ids) => testcasesByIds(db, ids), (t) => t.id),
-    taskState: byKey((ids) => taskStatesByIds(db, ids), (s) => s.id),
+    result: byKey((ids) => resultsByIds(db, ids), (r) => r.id, onRows),
+    emission: byKey((seqs) => emissionsBySeqs(db, seqs), (e) => e.seq, onRows),
+    item: byKey((ids) => itemsByIds(db, ids), (i) => i.id, onRows),
+    testcase: byKey((ids) => testcasesByIds(db, ids), (t) => t.id, onRows),
+    taskState: byKey((ids) => taskStatesByIds(db, ids), (s) => s.id, onRows),
     taskStatesOfItem: new DataLoader(async (itemIds) => {
       const rows = await taskStatesOfItems(db, itemIds);
+      onRows(rows);
       return itemIds.map((id) => rows.filter((r) => r.itemId === id));
     }),
   };
+}
+
+/*
+ * Loaders of a subscription event. A subscription's context lives as long as
+ * the subscription, so its own loaders would cache every row it ever loaded
+ * (stale data, and memory without bound). So what an event resolves is
+ * loaded through loaders of the event's batch instead: made once per batch
+ * the stream hands out, shared by every subscriber's execution of it (500
+ * subscribers selecting `item { name }` make one item read), and gone with
+ * the batch. Each row such loaders read belongs to them too, so nested fields
+ * stay on the event's loaders.
+ */
+const batchLoaders = new WeakMap<object, Loaders>();
+const rowLoaders = new WeakMap<object, Loaders>();
+
+/**
+ * Binds `row`, handed out in `batch` by a live stream, to the batch's
+ * loaders, and returns it: the root value of a subscription event.
+ */
+export function asEvent<T extends object>(row: T, batch: object, db: Db): T {
+  let loaders = batchLoaders.get(batch);
+  if (loaders === undefined) {
+    const made = createLoaders(db, (rows) => {
+      for (const r of rows) rowLoaders.set(r, made);
+    });
+    loaders = made;
+    batchLoaders.set(batch, loaders);
+  }
+  rowLoaders.set(row, loaders);
+  return row;
+}
+
+/** The loaders a field of `parent` loads through: its event's, else the request's. */
+export function loadersOf(parent: object, ctx: Context): Loaders {
+  return rowLoaders.get(parent) ?? ctx.loaders;
 }
 
 /**

@@ -59,6 +59,31 @@ export function commonConditions(
   return out;
 }
 
+/**
+ * `commonConditions` evaluated on a row in memory, for the live streams that
+ * filter what they hand out; `group` is left to the caller (an emission does
+ * not carry its result's groups).
+ */
+export function matchesCommon(
+  filter: CommonFilter | null | undefined,
+  row: { testcase: string; item: string; type: string; arch: string | null; outcome: string },
+  time: Date,
+): boolean {
+  if (!filter) return true;
+  if (filter.testcase != null) {
+    const ok = filter.testcase.endsWith('*') ? row.testcase.startsWith(filter.testcase.slice(0, -1)) : row.testcase === filter.testcase;
+    if (!ok) return false;
+  }
+  if (filter.item != null && row.item !== filter.item) return false;
+  if (filter.type != null && row.type !== filter.type) return false;
+  // The column holds '' for no arch, as the condition compares.
+  if (filter.arch != null && (row.arch ?? '') !== filter.arch) return false;
+  if (filter.outcome != null && filter.outcome.length > 0 && !filter.outcome.includes(row.outcome)) return false;
+  if (filter.since != null && time < filter.since) return false;
+  if (filter.until != null && time > filter.until) return false;
+  return true;
+}
+
 function sqlSelectIds(table: typeof testcases | typeof items, where: SQL): SQL {
   return sql`(SELECT ${table.id} FROM ${table} WHERE ${where})`;
 }

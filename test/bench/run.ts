@@ -14,7 +14,7 @@
  *                           postgres://postgres@127.0.0.1:5432/postgres
  *   BENCH_SCALE             `quick` or `full` (as --quick)
  *   BENCH_FILL              results to fill the store to before the large-store phases (default 1,000,000)
- *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6` (default all; the seed and the fill run
+ *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6,7` (default all; the seed and the fill run
  *                           with any of 1-4)
  *   BENCH_SERVER_NODE_ARGS  node flags for the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  *   BENCH_HTTP              `http` (node:http, keep-alive Agent; default) or `fetch` (see client.ts)
@@ -40,6 +40,11 @@
  *              5 commit-to-SUB-socket latency at 500 emissions/s, signed; 6 bridge throughput,
  *              unsigned and signed
  *
+ *   7          live clients at scale (issue 11), on a database and server of their own; see fanout.ts:
+ *              1,000 idle subscriptions: transactions/s; recordResult paced at 500/s, every result a
+ *              state change, with 1 and with 500 subscribers of `emissions { seq outcome item { name } }`:
+ *              commit-to-subscriber latency, and transactions per emission (the same for both)
+ *
  *   0          this machine with no resultsbus code: a bare node:http server driven by the same
  *              client (16 connections, the same bodies), and one-row commits on PostgreSQL from 16
  *              connections, plain and with a NOTIFY each; see ceilings.ts
@@ -52,6 +57,7 @@ import { parseEmissionPayload } from '../../src/emissions/stream.ts';
 import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
 import { bridgeLatency, bridgeThroughput } from './bridge.ts';
 import { bareHttp, commitCeiling } from './ceilings.ts';
+import { fanout } from './fanout.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
 import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
@@ -68,6 +74,10 @@ const TARGETS = {
   busP99: 25,
   bridgeUnsigned: 5000,
   bridgeSigned: 1000,
+  fanoutSubscribers: 500,
+  fanoutP99: 100,
+  idleSubscriptions: 1000,
+  idleTransactionsPerSecond: 5,
 } as const;
 
 /** The paced rate of phase 4 (BENCH_PACED_RATE, for diagnosis; the target is judged at 500/s only). */
@@ -101,6 +111,9 @@ interface Scale {
   bridgeEmissions: number;
   /** Phase 0: each ceiling's measured window. */
   ceilingMs: number;
+  /** Phase 7: each paced run, and the idle window. */
+  fanoutMs: number;
+  idleMs: number;
 }
 
 function scale(): Scale {
@@ -108,8 +121,8 @@ function scale(): Scale {
   const fill = process.env['BENCH_FILL'];
   const base: Scale = quick
     ? // A smaller key space, so that the small fill still leaves every key known (as in the full run).
-      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000, busMs: 4000, bridgeEmissions: 10_000, ceilingMs: 2000 }
-    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000, busMs: 20_000, bridgeEmissions: 50_000, ceilingMs: 5000 };
+      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000, busMs: 4000, bridgeEmissions: 10_000, ceilingMs: 2000, fanoutMs: 4000, idleMs: 3000 }
+    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000, busMs: 20_000, bridgeEmissions: 50_000, ceilingMs: 5000, fanoutMs: 20_000, idleMs: 10_000 };
   if (fill !== undefined && fill !== '') {
     const n = Number(fill.replace(/[_,]/g, ''));
     if (!Number.isInteger(n) || n < base.seed) throw new Error(`BENCH_FILL must be a whole number >= ${base.seed}, got ${fill}`);
@@ -120,9 +133,9 @@ function scale(): Scale {
 
 function phases(): Set<string> {
   const raw = process.env['BENCH_PHASES'];
-  const all = ['0', '1', '2', '3', '4', '5', '6'];
+  const all = ['0', '1', '2', '3', '4', '5', '6', '7'];
   const chosen = new Set(raw ? raw.split(',').map((s) => s.trim()) : all);
-  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6`);
+  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6,7`);
   return chosen;
 }
 
@@ -440,6 +453,42 @@ async function main(): Promise<void> {
         note(`${run.signed ? 'signed' : 'unsigned'}: server cpu ${((1000 * run.serverCpu) / run.messages).toFixed(3)} ms per message`);
         results.push(
           `bridge throughput, ${run.signed ? 'signed' : 'unsigned'}: ${rate(r)} messages/s (target >= ${count(target)}) ${verdict(r >= target && run.messages === sc.bridgeEmissions)}  ${count(run.messages)} messages in ${run.seconds.toFixed(2)} s, server ${((1000 * run.serverCpu) / run.messages).toFixed(3)} ms cpu per message`,
+        );
+      }
+    }
+    if (chosen.has('7')) {
+      console.log(
+        `\n[7] live clients: ${count(TARGETS.idleSubscriptions)} idle subscriptions; then recordResult paced at ${TARGETS.pacedRate}/s, every result a state change, with 1 and with ${TARGETS.fanoutSubscribers} subscribers of emissions { seq outcome item { name } }`,
+      );
+      const r = await fanout(baseUrl, {
+        rate: TARGETS.pacedRate,
+        subscribers: TARGETS.fanoutSubscribers,
+        idle: TARGETS.idleSubscriptions,
+        durationMs: sc.fanoutMs,
+        idleMs: sc.idleMs,
+        warmupMs: sc.warmupMs,
+        nodeArgs,
+      });
+      note(`idle: ${r.idle.transactionsPerSecond.toFixed(1)} transactions/s over ${r.idle.seconds.toFixed(1)} s${r.idle.subscribed ? '' : ' (NOT ALL SUBSCRIBED)'}`);
+      results.push(
+        `${count(r.idle.subscriptions)} idle subscriptions: ${r.idle.transactionsPerSecond.toFixed(1)} transactions/s (target < ${TARGETS.idleTransactionsPerSecond}) ${verdict(r.idle.subscribed && r.idle.transactionsPerSecond < TARGETS.idleTransactionsPerSecond)}`,
+      );
+      const perEmission = r.runs.map((run) => run.transactionsPerEmission);
+      for (const run of r.runs) {
+        const achieved = run.emissions / run.load.seconds;
+        note(
+          `${run.subscribers} subscriber(s): load ${rate(achieved)} emissions/s, ${loadLine(run.load)}${run.load.skipped ? `, ${run.load.skipped} skipped` : ''}; ` +
+            `${count(run.latency.count)} frames, ${run.missing} missing; p50 ${ms(run.latency.percentile(50))} p99 ${ms(run.latency.percentile(99))} max ${ms(run.latency.max)}; ` +
+            `${run.transactionsPerEmission.toFixed(2)} transactions per emission; server cpu ${((100 * run.serverCpu) / run.load.seconds).toFixed(0)}% of one core`,
+        );
+      }
+      const big = r.runs[r.runs.length - 1];
+      if (big) {
+        const achieved = big.emissions / big.load.seconds;
+        const flat = Math.max(...perEmission) <= Math.min(...perEmission) * 1.25 + 0.1;
+        const ok = big.latency.count > 0 && big.latency.percentile(99) <= TARGETS.fanoutP99 && big.missing === 0 && achieved >= TARGETS.pacedRate * 0.95 && flat;
+        results.push(
+          `${big.subscribers} subscribers of item { name }, ${rate(achieved)} emissions/s: commit-to-subscriber p99 ${ms(big.latency.percentile(99))} (target <= ${TARGETS.fanoutP99} ms), transactions per emission ${perEmission.map((x) => x.toFixed(2)).join(' with 1 subscriber, ')} with ${big.subscribers} (target: the same) ${verdict(ok)}  p50 ${ms(big.latency.percentile(50))}${big.missing ? `  ${count(big.missing)} of ${count(big.latency.count + big.missing)} frames MISSING` : ''}`,
         );
       }
     }

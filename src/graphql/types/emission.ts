@@ -3,7 +3,7 @@ import { listEmissions } from '../../emissions/queries.ts';
 import { followEmissions } from '../../emissions/stream.ts';
 import { UserError } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
-import { loadRequired } from '../context.ts';
+import { asEvent, loadersOf, loadRequired } from '../context.ts';
 import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
@@ -34,12 +34,12 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
       item: t.field({
         type: refs.Item,
         description: 'The item (build) the emission is about.',
-        resolve: (e, _, ctx) => loadRequired(ctx.loaders.item, e.itemId, `item ${e.itemId} of emission ${e.seq}`),
+        resolve: (e, _, ctx) => loadRequired(loadersOf(e, ctx).item, e.itemId, `item ${e.itemId} of emission ${e.seq}`),
       }),
       result: t.field({
         type: refs.Result,
         description: 'The result that produced it.',
-        resolve: (e, _, ctx) => loadRequired(ctx.loaders.result, e.resultId, `result ${e.resultId} of emission ${e.seq}`),
+        resolve: (e, _, ctx) => loadRequired(loadersOf(e, ctx).result, e.resultId, `result ${e.resultId} of emission ${e.seq}`),
       }),
       createdAt: t.field({ type: 'DateTime', resolve: (e) => e.createdAt, description: 'When it was created (committed).' }),
       publishedAt: t.field({
@@ -89,7 +89,7 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
         }
         return followEmissions(ctx.feed, args.after ?? null, args.filter);
       },
-      resolve: (e) => e,
+      resolve: (event, _, ctx) => asEvent(event.emission, event.batch, ctx.db),
     }),
   );
 }

@@ -3,6 +3,7 @@ import { itemByKey, listItems } from '../../items/queries.ts';
 import { listEmissions } from '../../emissions/queries.ts';
 import { listResults } from '../../results/queries.ts';
 import type { Builder } from '../builder.ts';
+import { loadersOf } from '../context.ts';
 import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
@@ -31,14 +32,14 @@ export function registerItem(builder: Builder, refs: Refs): void {
         type: refs.Result,
         nullable: true,
         description: 'The last result recorded for the key.',
-        resolve: (s, _, ctx) => (s.lastResultId === null ? null : ctx.loaders.result.load(s.lastResultId).then((r) => r ?? null)),
+        resolve: (s, _, ctx) => (s.lastResultId === null ? null : loadersOf(s, ctx).result.load(s.lastResultId).then((r) => r ?? null)),
       }),
       lastEmission: t.field({
         type: refs.Emission,
         nullable: true,
         description: 'The last emission of the key.',
         resolve: (s, _, ctx) =>
-          s.lastEmissionSeq === null ? null : ctx.loaders.emission.load(s.lastEmissionSeq).then((e) => e ?? null),
+          s.lastEmissionSeq === null ? null : loadersOf(s, ctx).emission.load(s.lastEmissionSeq).then((e) => e ?? null),
       }),
       resultCount: t.exposeInt('resultCount', { description: 'Results recorded for the key.' }),
       emissionCount: t.exposeInt('emissionCount', { description: 'Emissions the key produced.' }),
@@ -59,7 +60,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
         description: 'The current state per testcase and arch, by testcase name.',
         args: { testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }) },
         resolve: async (i, args, ctx) => {
-          const states = await ctx.loaders.taskStatesOfItem.load(i.id);
+          const states = await loadersOf(i, ctx).taskStatesOfItem.load(i.id);
           const want = args.testcase;
           if (want == null) return states;
           return states.filter((s) => (want.endsWith('*') ? s.testcase.startsWith(want.slice(0, -1)) : s.testcase === want));

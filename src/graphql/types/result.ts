@@ -2,11 +2,11 @@
 import type { ResultView } from '../../results/views.ts';
 import type { EmissionView } from '../../results/views.ts';
 import type { CommonFilter } from '../../results/queries.ts';
-import { listResults } from '../../results/queries.ts';
+import { listResults, matchesCommon } from '../../results/queries.ts';
 import type { RecordedResult } from '../../results/record.ts';
 import { followResults } from '../../emissions/stream.ts';
 import type { Builder } from '../builder.ts';
-import { type Context, loadRequired } from '../context.ts';
+import { asEvent, type Context, loadersOf, loadRequired } from '../context.ts';
 import { numericId, parseId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs, SchemaOptions } from '../refs.ts';
@@ -14,19 +14,8 @@ import type { Filters } from './filters.ts';
 
 /** True when a result matches a filter (for the live stream, which filters loaded rows). */
 export function resultMatches(filter: CommonFilter | null | undefined, r: ResultView): boolean {
-  if (!filter) return true;
-  if (filter.testcase != null) {
-    const ok = filter.testcase.endsWith('*') ? r.testcase.startsWith(filter.testcase.slice(0, -1)) : r.testcase === filter.testcase;
-    if (!ok) return false;
-  }
-  if (filter.item != null && r.item !== filter.item) return false;
-  if (filter.type != null && r.type !== filter.type) return false;
-  if (filter.arch != null && r.arch !== filter.arch) return false;
-  if (filter.outcome != null && filter.outcome.length > 0 && !filter.outcome.includes(r.outcome)) return false;
-  if (filter.since != null && r.submittedAt < filter.since) return false;
-  if (filter.until != null && r.submittedAt > filter.until) return false;
-  if (filter.group != null && !r.groups.includes(filter.group)) return false;
-  return true;
+  if (!matchesCommon(filter, r, r.submittedAt)) return false;
+  return filter?.group == null || r.groups.includes(filter.group);
 }
 
 function prime(ctx: Context, recorded: RecordedResult[]): void {
@@ -60,26 +49,26 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       itemNode: t.field({
         type: refs.Item,
         description: 'The item as an object, with its task states and history.',
-        resolve: (r, _, ctx) => loadRequired(ctx.loaders.item, r.itemId, `item ${r.itemId} of result ${r.id}`),
+        resolve: (r, _, ctx) => loadRequired(loadersOf(r, ctx).item, r.itemId, `item ${r.itemId} of result ${r.id}`),
       }),
       taskState: t.field({
         type: refs.TaskState,
         description: 'The current state of this result’s key (testcase, item, arch).',
         resolve: (r, _, ctx) =>
-          loadRequired(ctx.loaders.taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
+          loadRequired(loadersOf(r, ctx).taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
       }),
       emission: t.field({
         type: refs.Emission,
         nullable: true,
         description: 'The emission this result produced, when it changed the state (or was forced).',
-        resolve: (r, _, ctx) => (r.emissionSeq === null ? null : ctx.loaders.emission.load(r.emissionSeq).then((e) => e ?? null)),
+        resolve: (r, _, ctx) => (r.emissionSeq === null ? null : loadersOf(r, ctx).emission.load(r.emissionSeq).then((e) => e ?? null)),
       }),
       duplicateOf: t.field({
         type: refs.Emission,
         nullable: true,
         description: 'For a result that emitted nothing: the emission that already covers its state.',
         resolve: (r, _, ctx) =>
-          r.duplicateOfSeq === null ? null : ctx.loaders.emission.load(r.duplicateOfSeq).then((e) => e ?? null),
+          r.duplicateOfSeq === null ? null : loadersOf(r, ctx).emission.load(r.duplicateOfSeq).then((e) => e ?? null),
       }),
     }),
   });
@@ -206,7 +195,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       description: 'Results as they are recorded (live only; nothing from before subscribing).',
       args: { filter: t.arg({ type: filters.ResultFilter, description: 'Which results.' }) },
       subscribe: (_, args, ctx) => followResults(ctx.feed, (r) => resultMatches(args.filter, r)),
-      resolve: (r) => r,
+      resolve: (event, _, ctx) => asEvent(event.result, event.batch, ctx.db),
     }),
   );
 }
