@@ -236,6 +236,8 @@ export class App {
       try {
         await shortRoad(this.yoga, req, res, maxBodyBytes);
       } catch (error) {
+        // The client went away, or was timed out (Node answered 408): nothing to answer, nothing unexpected.
+        if (req.socket.destroyed) return;
         this.yoga.logger.error(error);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));

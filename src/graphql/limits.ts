@@ -110,7 +110,7 @@ export function parseWithinLimits(limits: ParseLimits, source: string | Source, 
   try {
     return parse(source, { ...options, maxTokens: limits.maxTokens });
   } catch (error) {
-    if (error instanceof GraphQLError && /contains more than \d+ tokens/.test(error.message)) {
+    if (error instanceof GraphQLError && /contains more tha[nt] \d+ tokens/.test(error.message)) {
       throw tooComplex(`query has more than ${limits.maxTokens} tokens; at most ${limits.maxTokens} are allowed; send large inputs as variables`);
     }
     throw error;
