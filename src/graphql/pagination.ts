@@ -41,7 +41,8 @@ export function encodeCursor(kind: string, key: number | string): string {
 export function decodeCursor(kind: string, cursor: string | null | undefined): string | undefined {
   if (cursor == null) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString();
-  if (!text.startsWith(`${kind}:`)) {
+  // A cursor made here never holds a NUL (names cannot); PostgreSQL could not compare one.
+  if (!text.startsWith(`${kind}:`) || text.includes('\u0000')) {
     throw new UserError('BAD_USER_INPUT', `after: ${JSON.stringify(cursor)} is not a cursor of this connection; pass an endCursor it returned`, 'after');
   }
   return text.slice(kind.length + 1);
