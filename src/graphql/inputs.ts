@@ -44,14 +44,24 @@ function checkLength(path: string, length: number, max: number): void {
   if (length > max) throw badInput(path, `has ${length} entries; at most ${max} are allowed`);
 }
 
+/**
+ * How deep a variable's JSON may nest where the schema does not say its shape
+ * (a scalar): JSON.parse takes any depth, and walking it here must not
+ * overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** Any JSON: every string and key must be storable. */
-function walkUntyped(value: unknown, path: string): void {
+function walkUntyped(value: unknown, path: string, depth = 0): void {
   if (typeof value === 'string') checkStorable(path, value);
-  else if (Array.isArray(value)) value.forEach((v, i) => walkUntyped(v, `${path}[${i}]`));
   else if (typeof value === 'object' && value !== null) {
-    for (const [key, v] of Object.entries(value)) {
-      checkStorable(`${path} key`, key);
-      walkUntyped(v, `${path}.${key}`);
+    if (depth >= MAX_JSON_DEPTH) throw badInput(path, `nests more than ${MAX_JSON_DEPTH} levels of lists and objects`);
+    if (Array.isArray(value)) value.forEach((v, i) => walkUntyped(v, `${path}[${i}]`, depth + 1));
+    else {
+      for (const [key, v] of Object.entries(value)) {
+        checkStorable(`${path} key`, key);
+        walkUntyped(v, `${path}.${key}`, depth + 1);
+      }
     }
   }
 }

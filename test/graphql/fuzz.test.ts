@@ -168,6 +168,23 @@ function generator(seed: number) {
       const query = next() < 0.5 ? `{ ${'item(type: "k", name: "n") { '.repeat(n)}id${' }'.repeat(n)} }` : `{ nodes(ids: ${'['.repeat(n)}"x"${']'.repeat(n)}) { id } }`;
       return post(`${n} levels`, query, undefined, { code: 'QUERY_TOO_COMPLEX' });
     },
+    // Variables nested deeper than any input could be, where a string or JSON goes.
+    () => {
+      const n = pick([65, 1_000, 100_000]);
+      // Written out: JSON.stringify itself overflows on 100,000 levels.
+      const deep = `${'['.repeat(n)}"x"${']'.repeat(n)}`;
+      const inString = next() < 0.5;
+      const query = inString ? 'query FuzzDeep($s: String) { testcases(name: $s) { edges { cursor } } }' : record;
+      const variables = inString ? `{"s":${deep}}` : `{"input":${JSON.stringify(good).slice(0, -1)},"data":{"k":${deep}}}}`;
+      return {
+        name: `${n} levels of JSON in ${inString ? 'a String' : 'data'}`,
+        method: 'POST',
+        path: '/graphql',
+        headers: { ...json, ...auth() },
+        body: `{"query":${JSON.stringify(query)},"variables":${variables}}`,
+        code: 'BAD_USER_INPUT',
+      };
+    },
     // GET with parameters that are not JSON.
     () => {
       const bad = pick(['{bad', '{"a":', '[', 'nope', '{"s":"\\u00"}', '%7B']);
