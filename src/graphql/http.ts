@@ -112,7 +112,12 @@ function plainParams(body: Buffer): Params | undefined {
 function requestHeaders(req: IncomingMessage): Array<[string, string]> {
   const pairs: Array<[string, string]> = [];
   const raw = req.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i] ?? '', raw[i + 1] ?? '']);
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] ?? '';
+    // The body is handed over whole: its framing is the new Request's own.
+    if (/^(transfer-encoding|content-length)$/i.test(name)) continue;
+    pairs.push([name, raw[i + 1] ?? '']);
+  }
   return pairs;
 }
 

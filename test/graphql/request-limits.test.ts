@@ -166,11 +166,11 @@ describe('one size limit for both transports', () => {
     }
   });
 
-  it('answers a chunked body within the limit as any other', async () => {
+  it.each(['application/json', 'application/graphql-response+json'])('answers a chunked body within the limit as any other (Accept: %s)', async (accept) => {
     const url = new URL(server.url);
     const answer = await new Promise<string>((resolve, reject) => {
       const req = request(
-        { host: url.hostname, port: url.port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', 'transfer-encoding': 'chunked' } },
+        { host: url.hostname, port: url.port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json', accept, 'transfer-encoding': 'chunked' } },
         (res) => {
           let body = '';
           res.on('data', (chunk: Buffer) => (body += chunk.toString()));
