@@ -140,8 +140,17 @@ export class App {
 
   private async open(): Promise<string> {
     if (this.stopRequested) throw new Error('the app was stopped before it started');
-    const server = createServer((req, res) => void this.handle(req, res));
-    const { host, port } = this.options.config;
+    const { host, port, requestTimeoutMs, maxBodyBytes } = this.options.config;
+    // A client gets requestTimeoutMs to send its whole request (408 after);
+    // Node checks the clocks every connectionsCheckingInterval, 30 s by default.
+    const server = createServer(
+      {
+        requestTimeout: requestTimeoutMs,
+        headersTimeout: Math.min(requestTimeoutMs, 60_000),
+        connectionsCheckingInterval: Math.min(requestTimeoutMs / 4, 1_000),
+      },
+      (req, res) => void this.handle(req, res),
+    );
     await new Promise<void>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => {
         const why = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
@@ -153,7 +162,8 @@ export class App {
         resolve();
       });
     });
-    const wsServer = new WebSocketServer({ server, path: this.yoga.graphqlEndpoint });
+    // One size limit for both transports: a larger message closes the socket with 1009.
+    const wsServer = new WebSocketServer({ server, path: this.yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
     const yoga = this.yoga;
     const disposable = useServer(
       {
@@ -288,10 +298,13 @@ export class App {
       res.writeHead(302, { location: '/graphql' }).end();
       return;
     }
-    if (takesShortRoad(req, path ?? '')) {
+    const { maxBodyBytes } = this.options.config;
+    if (takesShortRoad(req, path ?? '', maxBodyBytes)) {
       try {
-        await shortRoad(this.yoga, req, res);
+        await shortRoad(this.yoga, req, res, maxBodyBytes);
       } catch (error) {
+        // The client went away, or was timed out (Node answered 408): nothing to answer, nothing unexpected.
+        if (req.socket.destroyed) return;
         this.yoga.logger.error(error);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));

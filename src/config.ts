@@ -59,6 +59,18 @@ export interface Config {
   maxSubscriptionsPerConnection: number;
   /** Operations all graphql-ws connections of the process may have open at once; one more is refused with TOO_MANY_SUBSCRIPTIONS. @default 10000 */
   maxSubscriptions: number;
+  /** Most tokens (names, punctuation, values) a GraphQL document may have; checked while parsing. @default 20000 */
+  maxQueryTokens: number;
+  /** Deepest nesting of `{`, `[` and `(` in a GraphQL document, checked on the text before parsing. @default 64 */
+  maxQueryNesting: number;
+  /** Most aliases a GraphQL document may use. @default 100 */
+  maxQueryAliases: number;
+  /** Most mutation fields one request may run (`recordResults` takes a batch in one). @default 10 */
+  maxMutations: number;
+  /** Largest request body (HTTP) or message (graphql-ws), in bytes. @default 25000000 */
+  maxBodyBytes: number;
+  /** Time a client has to send a whole request, headers and body, in ms; then it gets 408 and the socket is closed. @default 30000 */
+  requestTimeoutMs: number;
   /** Run the fedmsg bridge inside `resultsbus serve` (RESULTSBUS_BRIDGE=on|off). @default true */
   bridge: boolean;
   /** The bridge's name: its cursor row and its lock. @default "default" */
@@ -201,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryCost: int(env, 'RESULTSBUS_MAX_QUERY_COST', 50000, 10, 100000000),
     maxSubscriptionsPerConnection: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 1000000),
     maxSubscriptions: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS', 10000, 1, 10000000),
+    ...requestLimits(env),
     ...fedmsgConfig(env),
     ...logConfig(env),
   };
@@ -218,6 +231,25 @@ function logConfig(env: Env): Pick<Config, 'logLevel' | 'logFormat'> {
     );
   }
   return { logLevel: level as LogLevel, logFormat: format === '' ? undefined : format };
+}
+
+type RequestLimits = Pick<Config, 'maxQueryTokens' | 'maxQueryNesting' | 'maxQueryAliases' | 'maxMutations' | 'maxBodyBytes' | 'requestTimeoutMs'>;
+
+function requestLimits(env: Env): RequestLimits {
+  const depth = int(env, 'RESULTSBUS_MAX_QUERY_DEPTH', 12, 2, 100);
+  const nesting = int(env, 'RESULTSBUS_MAX_QUERY_NESTING', 64, 4, 1000);
+  // Every level of selection is a level of braces too.
+  if (nesting <= depth) {
+    throw new ConfigError(`RESULTSBUS_MAX_QUERY_NESTING (${nesting}) must be larger than RESULTSBUS_MAX_QUERY_DEPTH (${depth})`);
+  }
+  return {
+    maxQueryTokens: int(env, 'RESULTSBUS_MAX_QUERY_TOKENS', 20000, 100, 1000000),
+    maxQueryNesting: nesting,
+    maxQueryAliases: int(env, 'RESULTSBUS_MAX_QUERY_ALIASES', 100, 0, 100000),
+    maxMutations: int(env, 'RESULTSBUS_MAX_MUTATIONS', 10, 1, 10000),
+    maxBodyBytes: int(env, 'RESULTSBUS_MAX_BODY_BYTES', 25_000_000, 1000, 1_000_000_000),
+    requestTimeoutMs: int(env, 'RESULTSBUS_REQUEST_TIMEOUT_MS', 30000, 100, 3600000),
+  };
 }
 
 type FedmsgConfig = Pick<

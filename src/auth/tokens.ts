@@ -70,7 +70,8 @@ export class TokenVerifier {
 
   /** Returns the token's name, or throws UNAUTHENTICATED. */
   async verify(authorization: string | null | undefined): Promise<string> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    // RFC 7235: the scheme, one or more spaces, the token; a tab or line break is not a separator.
+    const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization ?? '');
     if (!match?.[1]) {
       throw new UserError('UNAUTHENTICATED', 'writing needs an "Authorization: Bearer <token>" header; create a token with `resultsbus token create NAME`');
     }

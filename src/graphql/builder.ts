@@ -8,6 +8,8 @@ import RelayPlugin from '@pothos/plugin-relay';
 import { GraphQLError, Kind, print, valueFromASTUntyped } from 'graphql';
 import type { Context } from './context.ts';
 import { decodeNodeId } from './ids.ts';
+import { DEFAULT_MAX_ITEMS } from './inputs.ts';
+import { DATABASE_READ } from './limits.ts';
 
 export interface SchemaTypes {
   Context: Context;
@@ -33,8 +35,8 @@ export function createBuilder() {
       cursorType: 'String',
       nodeTypeOptions: { description: 'An object with a global ID, fetchable with `node(id:)`.' },
       pageInfoTypeOptions: { description: 'Where a page of a connection sits: whether more follow, and its end cursor.' },
-      nodeQueryOptions: { description: 'Fetches any object by its global ID.' },
-      nodesQueryOptions: { description: 'Fetches objects by their global IDs.' },
+      nodeQueryOptions: { description: 'Fetches any object by its global ID.', extensions: DATABASE_READ },
+      nodesQueryOptions: { description: `Fetches objects by their global IDs (at most ${DEFAULT_MAX_ITEMS}).`, extensions: DATABASE_READ },
       // Our own decoding, so that a malformed ID is BAD_USER_INPUT rather than an uncoded error.
       decodeGlobalID: (globalID) => decodeNodeId(globalID),
     },

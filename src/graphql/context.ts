@@ -1,4 +1,5 @@
 /** What every resolver gets: the services, the caller's credentials and per-request loaders. */
+import { brandWithType } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { TokenVerifier } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
@@ -8,6 +9,7 @@ import type { LiveFeed } from '../emissions/stream.ts';
 import { type ItemView, itemsByIds, type TaskStateView, taskStatesByIds, taskStatesOfItems } from '../items/queries.ts';
 import { resultsByIds, type TestcaseView, testcasesByIds } from '../results/queries.ts';
 import type { Recorder } from '../results/record.ts';
+import type { NodeTypename } from './ids.ts';
 import type { EmissionView, ResultView } from '../results/views.ts';
 
 export interface Services {
@@ -108,6 +110,20 @@ export async function loadRequired<K, V>(loader: DataLoader<K, V | undefined>, k
   const row = await loader.load(key);
   if (row === undefined) throw new Error(`${what} is missing`);
   return row;
+}
+
+/**
+ * A node loaded for `node`/`nodes`, marked with its type before anyone sees
+ * it: the relay plugin brands it only after the whole batch is in, and hands
+ * the same promise to a second `node(id:)` of that ID in the request, which
+ * could then resolve to an unbranded object ("Abstract type Node must
+ * resolve to an Object type").
+ */
+export async function branded<T>(typename: NodeTypename, row: Promise<T | undefined>): Promise<T | undefined> {
+  const value = await row;
+  // The type name, as the plugin brands it: the brand cannot be redefined with another value.
+  if (value !== undefined) brandWithType(value, typename as unknown as Parameters<typeof brandWithType>[1]);
+  return value;
 }
 
 export function createContext(services: Services, authorization: string | null): Context {

@@ -18,6 +18,11 @@ const MAX_ID = {
 
 export type NodeTypename = keyof typeof MAX_ID;
 
+/** The largest id a node of `typename` can have. */
+export function maxIdOf(typename: NodeTypename): number {
+  return MAX_ID[typename];
+}
+
 function isNodeTypename(name: string): name is NodeTypename {
   return Object.hasOwn(MAX_ID, name);
 }

@@ -1,8 +1,11 @@
 /**
- * Depth and cost limits, checked for each request just before it runs, so an
- * expensive query is refused before it touches the database. Cost counts one
- * per field, times the page size of every connection it sits under (`first`,
- * default 50).
+ * Size, depth and cost limits, so an expensive request is refused before it
+ * touches the database. Nesting and tokens are checked on the text, before
+ * and while it is parsed (`parseWithinLimits`); aliases, depth, cost and the
+ * number of mutations just before the operation runs. Cost counts one per
+ * field (`extensions.cost` for a field that reads the database on its own,
+ * `DATABASE_READ`), times the page size of every connection it sits under
+ * (`first`, default 50).
  *
  * Not a validation rule: yoga caches validation by document text, and the
  * cost depends on the variables (`first: $n`), so a cached "valid" would let
@@ -11,17 +14,107 @@
 import {
   type DocumentNode,
   type FragmentDefinitionNode,
+  getNamedType,
+  type GraphQLCompositeType,
   GraphQLError,
+  type GraphQLSchema,
+  isCompositeType,
+  isInterfaceType,
+  isObjectType,
   Kind,
   type OperationDefinitionNode,
+  parse,
+  type ParseOptions,
   type SelectionSetNode,
+  type Source,
   type ValueNode,
+  visit,
 } from 'graphql';
 import { DEFAULT_PAGE } from './pagination.ts';
 
 export interface QueryLimits {
   maxDepth: number;
   maxCost: number;
+  /** Aliases in the whole document. */
+  maxAliases: number;
+  /** Root fields of a mutation operation. */
+  maxMutations: number;
+}
+
+/** The limits checked on a document's text, before and while it is parsed. */
+export interface ParseLimits {
+  maxTokens: number;
+  maxNesting: number;
+}
+
+/**
+ * What a field whose resolver runs a statement of its own (per parent, not
+ * batched by a loader) adds to a query's cost, set as `extensions.cost` on
+ * the field. Ten: a scalar is one, and an aliased database read is what made
+ * thousands of `item` or `bridgeStatus` aliases take seconds.
+ */
+export const DATABASE_READ = { cost: 10 } as const;
+
+function tooComplex(message: string, operation?: OperationDefinitionNode): GraphQLError {
+  return new GraphQLError(message, { ...(operation ? { nodes: [operation] } : {}), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+}
+
+/**
+ * How deep `{`, `[` and `(` nest in a document's text, outside strings and
+ * comments; stops counting past `max`. The parser is recursive: thousands of
+ * levels would overflow its stack before any limit on the parsed document
+ * could look at it.
+ */
+export function nestingDepth(text: string, max: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 0x23 /* # */) {
+      while (i < n && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d) i++;
+    } else if (c === 0x22 /* " */) {
+      if (text.startsWith('"""', i)) {
+        i += 3;
+        while (i < n && !text.startsWith('"""', i)) i += text.startsWith('\\"""', i) ? 4 : 1;
+        i += 2;
+      } else {
+        i++;
+        while (i < n && text.charCodeAt(i) !== 0x22 && text.charCodeAt(i) !== 0x0a) i += text.charCodeAt(i) === 0x5c ? 2 : 1;
+      }
+    } else if (c === 0x7b || c === 0x5b || c === 0x28) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > max) return deepest;
+      }
+    } else if (c === 0x7d || c === 0x5d || c === 0x29) {
+      depth = Math.max(0, depth - 1);
+    }
+    i++;
+  }
+  return deepest;
+}
+
+/**
+ * graphql-js's `parse`, refusing a document that nests deeper than
+ * `maxNesting` (checked on the text first) or has more than `maxTokens`
+ * tokens (graphql-js stops lexing there), with QUERY_TOO_COMPLEX.
+ */
+export function parseWithinLimits(limits: ParseLimits, source: string | Source, options?: ParseOptions): DocumentNode {
+  const text = typeof source === 'string' ? source : source.body;
+  if (nestingDepth(text, limits.maxNesting) > limits.maxNesting) {
+    throw tooComplex(`query nests brackets more than ${limits.maxNesting} levels deep; at most ${limits.maxNesting} are allowed`);
+  }
+  try {
+    return parse(source, { ...options, maxTokens: limits.maxTokens });
+  } catch (error) {
+    if (error instanceof GraphQLError && /contains more tha[nt] \d+ tokens/.test(error.message)) {
+      throw tooComplex(`query has more than ${limits.maxTokens} tokens; at most ${limits.maxTokens} are allowed; send large inputs as variables`);
+    }
+    throw error;
+  }
 }
 
 /** What a selection set adds below the level it sits at. */
@@ -54,60 +147,88 @@ function firstArg(
   return DEFAULT_PAGE;
 }
 
-/** How deep and how costly `operation` is with these variables. */
+/** How deep and how costly `operation` is with these variables, and how many root fields it runs. */
 function measureOperation(
+  schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Record<string, unknown> | undefined,
-): Measure {
+): Measure & { rootFields: number } {
   const defaults = new Map<string, ValueNode>();
   for (const v of operation.variableDefinitions ?? []) {
     if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
   }
+  const typeNamed = (name: string | undefined, fallback: GraphQLCompositeType | undefined): GraphQLCompositeType | undefined => {
+    if (name === undefined) return fallback;
+    const type = schema.getType(name);
+    return type !== undefined && isCompositeType(type) ? type : undefined;
+  };
   // Each fragment is measured once: a fragment spread many times (or
   // spreading others many times) must not cost exponential time here, or the
-  // limit itself would be the denial of service.
-  const measured = new Map<string, Measure>();
+  // limit itself would be the denial of service. Its type condition fixes the
+  // type it is measured on.
+  const measured = new Map<string, Measure & { fields: number }>();
   const inProgress = new Set<string>();
-  const fragment = (name: string): Measure => {
+  const fragment = (name: string): Measure & { fields: number } => {
     const known = measured.get(name);
     if (known) return known;
     const definition = fragments.get(name);
     // Unknown fragments and cycles are refused by validation before this runs.
-    if (!definition || inProgress.has(name)) return { depth: 0, cost: 0 };
+    if (!definition || inProgress.has(name)) return { depth: 0, cost: 0, fields: 0 };
     inProgress.add(name);
-    const result = measure(definition.selectionSet);
+    const result = measure(definition.selectionSet, typeNamed(definition.typeCondition.name.value, undefined));
     inProgress.delete(name);
     measured.set(name, result);
     return result;
   };
-  /** Depth in levels of fields: 1 for a set of leaves. */
-  const measure = (set: SelectionSetNode): Measure => {
+  /** Depth in levels of fields: 1 for a set of leaves; `fields`: the fields at this level, through fragments. */
+  const measure = (set: SelectionSetNode, parent: GraphQLCompositeType | undefined): Measure & { fields: number } => {
     let depth = 0;
     let cost = 0;
+    let fields = 0;
     for (const sel of set.selections) {
       let inner: Measure;
       if (sel.kind === Kind.FIELD) {
         if (sel.name.value.startsWith('__')) continue;
+        fields += 1;
+        const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[sel.name.value] : undefined;
+        const declared = definition?.extensions['cost'];
+        const own = typeof declared === 'number' ? declared : 1;
+        const child = definition === undefined ? undefined : getNamedType(definition.type);
         const first = sel.arguments?.find((a) => a.name.value === 'first');
         const hasEdges =
           sel.selectionSet?.selections.some(
             (s) => s.kind === Kind.FIELD && (s.name.value === 'edges' || s.name.value === 'pageInfo'),
           ) ?? false;
         const multiplier = first !== undefined || hasEdges ? Math.max(1, firstArg(first?.value, variables, defaults)) : 1;
-        const below = sel.selectionSet ? measure(sel.selectionSet) : { depth: 0, cost: 0 };
-        inner = { depth: 1 + below.depth, cost: 1 + multiplier * below.cost };
+        const below = sel.selectionSet ? measure(sel.selectionSet, child !== undefined && isCompositeType(child) ? child : undefined) : { depth: 0, cost: 0 };
+        inner = { depth: 1 + below.depth, cost: own + multiplier * below.cost };
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        inner = measure(sel.selectionSet);
+        const within = measure(sel.selectionSet, typeNamed(sel.typeCondition?.name.value, parent));
+        fields += within.fields;
+        inner = within;
       } else {
-        inner = fragment(sel.name.value);
+        const within = fragment(sel.name.value);
+        fields += within.fields;
+        inner = within;
       }
       depth = Math.max(depth, inner.depth);
       cost += inner.cost;
     }
-    return { depth, cost };
+    return { depth, cost, fields };
   };
-  return measure(operation.selectionSet);
+  const root = measure(operation.selectionSet, schema.getRootType(operation.operation) ?? undefined);
+  return { depth: root.depth, cost: root.cost, rootFields: root.fields };
+}
+
+function aliasCount(document: DocumentNode): number {
+  let n = 0;
+  visit(document, {
+    Field(node) {
+      if (node.alias !== undefined) n += 1;
+    },
+  });
+  return n;
 }
 
 /**
@@ -116,6 +237,7 @@ function measureOperation(
  */
 export function checkQueryLimits(
   limits: QueryLimits,
+  schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
@@ -130,22 +252,27 @@ export function checkQueryLimits(
     operationName == null ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
   // Which operation to run is for execution to complain about.
   if (operation === undefined) return [];
-  const { depth, cost } = measureOperation(operation, fragments, variables ?? undefined);
   const errors: GraphQLError[] = [];
+  const aliases = aliasCount(document);
+  if (aliases > limits.maxAliases) {
+    errors.push(tooComplex(`query uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, operation));
+  }
+  const { depth, cost, rootFields } = measureOperation(schema, operation, fragments, variables ?? undefined);
   if (depth > limits.maxDepth) {
-    errors.push(
-      new GraphQLError(`query is ${depth} levels deep; at most ${limits.maxDepth} are allowed`, {
-        nodes: [operation],
-        extensions: { code: 'QUERY_TOO_COMPLEX' },
-      }),
-    );
+    errors.push(tooComplex(`query is ${depth} levels deep; at most ${limits.maxDepth} are allowed`, operation));
   }
   if (cost > limits.maxCost) {
     const shown = Number.isFinite(cost) && cost < 1e15 ? String(cost) : 'more than 10^15';
     errors.push(
-      new GraphQLError(
-        `query would cost about ${shown} (fields times page sizes); at most ${limits.maxCost} is allowed; ask for smaller pages`,
-        { nodes: [operation], extensions: { code: 'QUERY_TOO_COMPLEX' } },
+      tooComplex(`query would cost about ${shown} (fields times page sizes); at most ${limits.maxCost} is allowed; ask for smaller pages`, operation),
+    );
+  }
+  if (operation.operation === 'mutation' && rootFields > limits.maxMutations) {
+    const shown = rootFields < 1e15 ? String(rootFields) : 'more than 10^15';
+    errors.push(
+      tooComplex(
+        `request runs ${shown} mutations; at most ${limits.maxMutations} are allowed per request; record many results with one recordResults`,
+        operation,
       ),
     );
   }

@@ -4,6 +4,7 @@
  * are being added and a page costs one index range scan, however deep.
  */
 import { UserError } from '../errors.ts';
+import { maxIdOf, type NodeTypename } from './ids.ts';
 
 /** Rows per page when `first` is not given. */
 export const DEFAULT_PAGE = 50;
@@ -40,17 +41,22 @@ export function encodeCursor(kind: string, key: number | string): string {
 export function decodeCursor(kind: string, cursor: string | null | undefined): string | undefined {
   if (cursor == null) return undefined;
   const text = Buffer.from(cursor, 'base64url').toString();
-  if (!text.startsWith(`${kind}:`)) {
+  // A cursor made here never holds a NUL (names cannot); PostgreSQL could not compare one.
+  if (!text.startsWith(`${kind}:`) || text.includes('\u0000')) {
     throw new UserError('BAD_USER_INPUT', `after: ${JSON.stringify(cursor)} is not a cursor of this connection; pass an endCursor it returned`, 'after');
   }
   return text.slice(kind.length + 1);
 }
 
-export function decodeNumericCursor(kind: string, cursor: string | null | undefined): number | undefined {
+/** The node type whose id each numeric cursor holds, for its column's range. */
+const KEY_OF = { item: 'Item', result: 'Result', emission: 'Emission' } as const satisfies Record<string, NodeTypename>;
+
+export function decodeNumericCursor(kind: keyof typeof KEY_OF, cursor: string | null | undefined): number | undefined {
   const raw = decodeCursor(kind, cursor);
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n)) {
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
+  // Past the column's range PostgreSQL would refuse the comparison.
+  if (!Number.isSafeInteger(n) || n > maxIdOf(KEY_OF[kind])) {
     throw new UserError('BAD_USER_INPUT', `after: ${JSON.stringify(cursor)} is not a cursor of this connection`, 'after');
   }
   return n;

@@ -4,13 +4,15 @@
  * else is masked.
  */
 import { type DocumentNode, type ExecutionArgs, type ExecutionResult, GraphQLError, Kind, type ValueNode, visit } from 'graphql';
+import type { Config } from '../config.ts';
 import { createYoga, type Plugin, type YogaLogger, type YogaServerInstance } from 'graphql-yoga';
 import { describeFault, isDatabaseFault } from '../db/faults.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { UserError } from '../errors.ts';
 import { type Context, createContext, type Services } from './context.ts';
 import { renderGraphiQLPage } from './graphiql.ts';
-import { checkQueryLimits, type QueryLimits } from './limits.ts';
+import { checkArguments } from './inputs.ts';
+import { checkQueryLimits, type ParseLimits, parseWithinLimits, type QueryLimits } from './limits.ts';
 import { buildSchema } from './schema/index.ts';
 import { allOutcomes } from '../config.ts';
 
@@ -20,9 +22,6 @@ export type ServerContext = {
 };
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
-
-/** The largest request body either road accepts (yoga's default, set here so both read it). */
-export const MAX_BODY_BYTES = 25_000_000;
 
 function toGraphQLError(error: unknown, message: string): Error {
   const original = error instanceof GraphQLError ? error.originalError : error;
@@ -36,9 +35,10 @@ function toGraphQLError(error: unknown, message: string): Error {
     });
   }
   if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {
-    const bad = /got invalid value|does not exist in "Outcome" enum|Expected type|Expected value of type|is not defined|was not provided/.test(error.message);
+    const bad = /got invalid value|does not exist in "Outcome" enum|Expected type|Expected value of type|is not defined|was not provided|must not be null/.test(error.message);
     if (bad && error.extensions.code === undefined) {
-      return new GraphQLError(error.message, { nodes: error.nodes, path: error.path, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+      // Coded in place: a new error object would be taken for a masked one and logged as unexpected.
+      error.extensions['code'] = 'BAD_USER_INPUT';
     }
     return error;
   }
@@ -122,11 +122,16 @@ function explainOutcomeErrors(outcomes: readonly string[]): Plugin {
   };
 }
 
-/** Refuses operations over the depth or cost limits before they run (queries, mutations and subscriptions). */
+/**
+ * Refuses operations over the alias, depth, cost or mutation limits, and
+ * arguments the database could not take, before they run (queries,
+ * mutations and subscriptions, over either HTTP road and graphql-ws).
+ */
 function limitQueries(limits: QueryLimits): Plugin {
   const check = ({ args, setResultAndStopExecution }: { args: ExecutionArgs; setResultAndStopExecution: (result: ExecutionResult) => void }) => {
     const variables = args.variableValues as Record<string, unknown> | null | undefined;
-    const errors = checkQueryLimits(limits, args.document, args.operationName, variables);
+    const errors = checkQueryLimits(limits, args.schema, args.document, args.operationName, variables);
+    if (errors.length === 0) errors.push(...checkArguments(args.schema, args.document, variables));
     if (errors.length > 0) setResultAndStopExecution({ errors });
   };
   return { onExecute: check, onSubscribe: check };
@@ -166,14 +171,84 @@ function yogaLogging(logger: Logger): YogaLogger {
   };
 }
 
+/**
+ * Refuses documents that nest too deep or have too many tokens while they
+ * are parsed (graphql-ws parses through the same hook); a parse that is
+ * cached was within the limits when it was made.
+ */
+function limitParsing(limits: ParseLimits): Plugin {
+  return {
+    onParse: ({ setParseFn }) => {
+      setParseFn((source, options) => parseWithinLimits(limits, source, options));
+    },
+  };
+}
+
+/**
+ * A GET whose `variables` (or `extensions`) is not JSON: yoga's parser lets
+ * the SyntaxError through, which would be masked as an internal error.
+ */
+function explainBadQueryString(): Plugin {
+  return {
+    onRequestParse: ({ requestParser, setRequestParser }) => {
+      if (requestParser === undefined) return;
+      const parser = requestParser;
+      setRequestParser(async (request) => {
+        try {
+          return await parser(request);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw new GraphQLError(
+            `the request's parameters are not valid JSON (${error.message}); send variables as a URL-encoded JSON object, e.g. variables=%7B%22n%22%3A1%7D`,
+            { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+          );
+        }
+      });
+    },
+  };
+}
+
+/**
+ * UNAUTHENTICATED answers HTTP 401 (graphql-over-http allows it for this), with
+ * the same body. Only for HTTP: yoga's result processing applies it, and the
+ * short road calls this too; graphql-ws messages carry no status.
+ */
+export function withHttpStatus(result: ExecutionResult): ExecutionResult {
+  if (!result.errors?.some((e) => e.extensions['code'] === 'UNAUTHENTICATED')) return result;
+  return {
+    ...result,
+    errors: result.errors.map((e) =>
+      e.extensions['code'] === 'UNAUTHENTICATED'
+        ? new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, extensions: { ...e.extensions, http: { status: 401 } } })
+        : e,
+    ),
+  };
+}
+
+function unauthenticatedStatus(): Plugin {
+  return {
+    onResultProcess: ({ result, setResult }) => {
+      if (!Array.isArray(result) && !(Symbol.asyncIterator in result)) setResult(withHttpStatus(result));
+    },
+  };
+}
+
+/** The limits of `config` on documents and operations. */
+function limitsOf(config: Config): { parse: ParseLimits; query: QueryLimits } {
+  return {
+    parse: { maxTokens: config.maxQueryTokens, maxNesting: config.maxQueryNesting },
+    query: { maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxQueryAliases, maxMutations: config.maxMutations },
+  };
+}
+
 export function createYogaApp(services: Services, options: YogaAppOptions = {}): Yoga {
   const outcomes = allOutcomes(services.config);
   const schema = buildSchema({ outcomes, maxBatch: services.config.maxBatch });
-  const limits = { maxDepth: services.config.maxQueryDepth, maxCost: services.config.maxQueryCost };
+  const limits = limitsOf(services.config);
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    maxRequestBodySize: MAX_BODY_BYTES,
+    maxRequestBodySize: services.config.maxBodyBytes,
     landingPage: false,
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
     renderGraphiQL: renderGraphiQLPage,
@@ -184,6 +259,13 @@ export function createYogaApp(services: Services, options: YogaAppOptions = {}):
       return createContext(services, authorization);
     },
     maskedErrors: { maskError: toGraphQLError },
-    plugins: [explainOutcomeErrors(outcomes), limitQueries(limits), ...(options.plugins ?? [])],
+    plugins: [
+      limitParsing(limits.parse),
+      explainBadQueryString(),
+      explainOutcomeErrors(outcomes),
+      limitQueries(limits.query),
+      unauthenticatedStatus(),
+      ...(options.plugins ?? []),
+    ],
   });
 }

@@ -57,7 +57,7 @@ function charCount(s: string): number {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Throws unless `value` can be stored as PostgreSQL text and JSON: no NUL, no lone UTF-16 surrogate. */
-function checkStorable(field: string, value: string): void {
+export function checkStorable(field: string, value: string): void {
   if (value.includes('\u0000')) throw badInput(field, 'must not contain NUL characters');
   // A lone surrogate (`"\ud800"` in JSON) is no Unicode character; PostgreSQL
   // refuses it in JSON, so it would fail inside the database instead of here.
@@ -71,10 +71,22 @@ function checkText(field: string, value: string, max: number): void {
   }
 }
 
+/** C0 and C1 control characters and DEL: a CR/LF in a name or URL would end up in logs, headers and fedmsgs as a line break. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function checkNoControl(field: string, value: string): void {
+  const found = CONTROL.exec(value)?.[0];
+  if (found !== undefined) {
+    const code = `U+${found.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw badInput(field, `must not contain control characters (found ${code}, e.g. a tab or line break); use printable characters`);
+  }
+}
+
 function checkName(field: string, value: unknown): string {
   if (typeof value !== 'string') throw badInput(field, 'must be a string');
   if (value.trim() === '') throw badInput(field, `must not be empty; give 1 to ${LIMITS.name} characters`);
   checkText(field, value, LIMITS.name);
+  checkNoControl(field, value);
   return value;
 }
 
@@ -110,6 +122,8 @@ function checkData(field: string, value: unknown): ResultData {
 
 function checkRefUrl(field: string, value: string): string {
   checkText(field, value, LIMITS.refUrl);
+  // `new URL` would quietly drop a tab or line break; the stored URL is what was sent.
+  checkNoControl(field, value);
   let url: URL;
   try {
     url = new URL(value);

@@ -52,6 +52,12 @@ const cases: Array<{ command: string[]; env: Record<string, string>; message: st
   },
   {
     command: ['serve'],
+    env: { RESULTSBUS_MAX_QUERY_DEPTH: '20', RESULTSBUS_MAX_QUERY_NESTING: '16' },
+    message: 'RESULTSBUS_MAX_QUERY_NESTING (16) must be larger than RESULTSBUS_MAX_QUERY_DEPTH (20)',
+  },
+  { command: ['serve'], env: { RESULTSBUS_MAX_BODY_BYTES: '10' }, message: 'RESULTSBUS_MAX_BODY_BYTES must be a whole number from 1000 to 1000000000, got 10' },
+  {
+    command: ['serve'],
     env: { RESULTSBUS_BRIDGE_NAME: 'main bus' },
     message: `RESULTSBUS_BRIDGE_NAME must be 1 to 64 letters, digits, '_', '.' or '-', got "main bus"`,
   },

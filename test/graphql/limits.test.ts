@@ -61,25 +61,25 @@ describe('query depth', () => {
 });
 
 describe('query cost', () => {
-  // results: 1 + first * (edges 1 + node (1 + 2 fields)) = 1 + 4 * first
+  // results, a database read (10): 10 + first * (edges 1 + node (1 + 2 fields)) = 10 + 4 * first
   const page = `query LimitsPage($n: Int) { results(first: $n) { edges { node { id testcase } } } }`;
 
   it('answers a page whose cost is within the limit', async () => {
-    expect(await refused(page, { n: 249 })).toEqual([]); // 997
+    expect(await refused(page, { n: 247 })).toEqual([]); // 998
   });
 
   it('refuses a page size that makes it too expensive, literal or from a variable', async () => {
     const expected = [
       {
         code: 'QUERY_TOO_COMPLEX',
-        message: 'query would cost about 1001 (fields times page sizes); at most 1000 is allowed; ask for smaller pages',
+        message: 'query would cost about 1002 (fields times page sizes); at most 1000 is allowed; ask for smaller pages',
       },
     ];
     // The same document just answered with a smaller page: a verdict cached
     // per document text must not let the larger one through.
-    expect(await refused(page, { n: 249 })).toEqual([]);
-    expect(await refused(page, { n: 250 })).toEqual(expected);
-    expect(await refused(`{ results(first: 250) { edges { node { id testcase } } } }`)).toEqual(expected);
+    expect(await refused(page, { n: 247 })).toEqual([]);
+    expect(await refused(page, { n: 248 })).toEqual(expected);
+    expect(await refused(`{ results(first: 248) { edges { node { id testcase } } } }`)).toEqual(expected);
   });
 
   it("uses a variable's default value when the request does not give it", async () => {
@@ -90,22 +90,22 @@ describe('query cost', () => {
   });
 
   it('multiplies nested connections, and counts a connection without `first` at the default page of 50', async () => {
-    // 1 + n * (edges 1 + node 1 + results (1 + n * (edges 1 + cursor 1))): 946 for 21, 1035 for 22.
+    // 10 + n * (edges 1 + node 1 + results (10 + n * (edges 1 + cursor 1))): 960 for 19, 1050 for 20.
     const nested = `query LimitsNested($n: Int) { items(first: $n) { edges { node { results(first: $n) { edges { cursor } } } } } }`;
-    expect(await refused(nested, { n: 21 })).toEqual([]);
-    expect(await refused(nested, { n: 22 })).toEqual([
+    expect(await refused(nested, { n: 19 })).toEqual([]);
+    expect(await refused(nested, { n: 20 })).toEqual([
       {
         code: 'QUERY_TOO_COMPLEX',
-        message: 'query would cost about 1035 (fields times page sizes); at most 1000 is allowed; ask for smaller pages',
+        message: 'query would cost about 1050 (fields times page sizes); at most 1000 is allowed; ask for smaller pages',
       },
     ]);
-    // 1 + 50 * (1 + (1 + 20 fields)) = 1151 without `first`.
+    // 10 + 50 * (1 + (1 + 20 fields)) = 1110 without `first`.
     const fields = Array.from({ length: 20 }, (_, i) => `f${i}: testcase`).join(' ');
     expect(await refused(`{ results { edges { node { ${fields} } } } }`)).toEqual([expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' })]);
   });
 
   it('counts every alias of a field', async () => {
-    // Two aliases of a page costing 1 + 4 * 125 = 501 each.
+    // Two aliases of a page costing 10 + 4 * 125 = 510 each.
     expect(await refused(`{ a: results(first: 125) { edges { node { id testcase } } } }`)).toEqual([]);
     expect(
       await refused(`{ a: results(first: 125) { edges { node { id testcase } } } b: results(first: 125) { edges { node { id testcase } } } }`),

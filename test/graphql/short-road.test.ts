@@ -9,10 +9,11 @@
 import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takesShortRoad } from '../../src/graphql/http.ts';
-import { MAX_BODY_BYTES } from '../../src/graphql/yoga.ts';
+import { loadConfig } from '../../src/config.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
+const MAX_BODY_BYTES = loadConfig({}).maxBodyBytes;
 beforeAll(async () => {
   server = await startServer();
 });
@@ -87,8 +88,8 @@ describe('POST /graphql with Accept: application/json', () => {
       { name: 'a syntax error', body: JSON.stringify({ query: '{ testcases(' }), status: 200 },
       { name: 'an unknown field', body: JSON.stringify({ query: '{ nope }' }), status: 200 },
       { name: 'an unknown outcome', body: record('GREEN', 'road-1'), status: 400 },
-      { name: 'no token', body: record('PASSED', 'road-2'), token: null, status: 200 },
-      { name: 'a wrong token', body: record('PASSED', 'road-3'), token: 'rb_nope', status: 200 },
+      { name: 'no token', body: record('PASSED', 'road-2'), token: null, status: 401 },
+      { name: 'a wrong token', body: record('PASSED', 'road-3'), token: 'rb_nope', status: 401 },
       { name: 'too deep', body: JSON.stringify({ query: `{ item(type: "koji_build", name: "x") { ${deep(10)} } }` }), status: 200 },
       { name: 'a subscription over POST', body: JSON.stringify({ query: 'subscription { emissions { seq } }' }), status: 406 },
       { name: 'not JSON', body: '{"query": ', status: 400 },
@@ -121,16 +122,22 @@ describe('which requests take the short road', () => {
     ({ method, headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': '20', ...headers } }) as unknown as IncomingMessage;
 
   it('only a POST with a JSON body of known length, Accept: application/json and no Origin', () => {
-    expect(takesShortRoad(request({}), '/graphql')).toBe(true);
-    expect(takesShortRoad(request({ 'content-type': 'application/json; charset=utf-8' }), '/graphql')).toBe(true);
-    expect(takesShortRoad(request({}), '/other')).toBe(false);
-    expect(takesShortRoad(request({}, 'GET'), '/graphql')).toBe(false);
-    expect(takesShortRoad(request({ accept: 'application/graphql-response+json' }), '/graphql')).toBe(false);
-    expect(takesShortRoad(request({ accept: 'text/event-stream' }), '/graphql')).toBe(false);
-    expect(takesShortRoad(request({ origin: 'https://dashboard.example.org' }), '/graphql')).toBe(false);
-    expect(takesShortRoad(request({ 'content-type': 'application/graphql' }), '/graphql')).toBe(false);
-    expect(takesShortRoad(request({ 'content-type': 'multipart/form-data; boundary=x' }), '/graphql')).toBe(false);
-    expect(takesShortRoad(request({ 'content-length': String(MAX_BODY_BYTES + 1) }), '/graphql')).toBe(false);
-    expect(takesShortRoad(request({ 'transfer-encoding': 'chunked' }), '/graphql')).toBe(false);
+    expect(takesShortRoad(request({}), '/graphql', MAX_BODY_BYTES)).toBe(true);
+    expect(takesShortRoad(request({ 'content-type': 'application/json; charset=utf-8' }), '/graphql', MAX_BODY_BYTES)).toBe(true);
+    expect(takesShortRoad(request({}), '/other', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({}, 'GET'), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({ accept: 'application/graphql-response+json' }), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({ accept: 'text/event-stream' }), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({ origin: 'https://dashboard.example.org' }), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({ 'content-type': 'application/graphql' }), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({ 'content-type': 'multipart/form-data; boundary=x' }), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({ 'content-length': String(MAX_BODY_BYTES + 1) }), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    expect(takesShortRoad(request({ 'transfer-encoding': 'chunked' }), '/graphql', MAX_BODY_BYTES)).toBe(false);
+    // Without a length, the body is read here whatever the headers, to count its bytes.
+    const chunked = (headers: Record<string, string>): IncomingMessage =>
+      ({ method: 'POST', headers: { 'transfer-encoding': 'chunked', ...headers } }) as unknown as IncomingMessage;
+    expect(takesShortRoad(chunked({ accept: 'application/json', 'content-type': 'application/json' }), '/graphql', MAX_BODY_BYTES)).toBe(true);
+    expect(takesShortRoad(chunked({ accept: 'text/html', 'content-type': 'application/graphql' }), '/graphql', MAX_BODY_BYTES)).toBe(true);
+    expect(takesShortRoad(chunked({}), '/other', MAX_BODY_BYTES)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { type BridgeStatusView, bridgeStatus } from '../../bridge/cursor.ts';
 import { BRIDGE_NAME } from '../../config.ts';
 import { UserError } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
+import { DATABASE_READ } from '../limits.ts';
 
 
 export function registerBridge(builder: Builder): void {
@@ -29,6 +30,7 @@ export function registerBridge(builder: Builder): void {
     t.field({
       type: BridgeStatus,
       description: 'The state of the fedmsg bridge of this name.',
+      extensions: DATABASE_READ,
       args: { name: t.arg.string({ defaultValue: 'default', description: 'The bridge name (RESULTSBUS_BRIDGE_NAME).' }) },
       resolve: (_, args, ctx) => {
         const name = args.name ?? 'default';

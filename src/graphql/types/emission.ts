@@ -3,7 +3,8 @@ import { listEmissions } from '../../emissions/queries.ts';
 import { followEmissions } from '../../emissions/stream.ts';
 import { UserError } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
-import { asEvent, loadersOf, loadRequired } from '../context.ts';
+import { asEvent, branded, loadersOf, loadRequired } from '../context.ts';
+import { DATABASE_READ } from '../limits.ts';
 import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
@@ -14,7 +15,7 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
     description:
       'A state change of one key (testcase, item, arch), published as one fedmsg. Holds everything the message needs.',
     id: { resolve: (e) => e.seq, parse: (id) => numericId('Emission', id) },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.emission.load(id)),
+    loadMany: (ids, ctx) => ids.map((id) => branded('Emission', ctx.loaders.emission.load(id))),
     fields: (t) => ({
       seq: t.exposeInt('seq', { description: 'Dense, gap-free sequence number in commit order (the fedmsg `seq_id`).' }),
       msgId: t.exposeString('msgId', { description: 'The fedmsg `msg_id`: `<year>-<uuid4>`, stable across re-sends.' }),
@@ -55,6 +56,7 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
     t.connection({
       type: refs.Emission,
       description: 'Emissions in seq order (oldest first unless `newestFirst`).',
+      extensions: DATABASE_READ,
       args: {
         filter: t.arg({ type: filters.EmissionFilter, description: 'Which emissions.' }),
         newestFirst: t.arg.boolean({ defaultValue: false, description: 'Newest first instead of seq order.' }),

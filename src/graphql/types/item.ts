@@ -3,7 +3,8 @@ import { itemByKey, listItems } from '../../items/queries.ts';
 import { listEmissions } from '../../emissions/queries.ts';
 import { listResults } from '../../results/queries.ts';
 import type { Builder } from '../builder.ts';
-import { loadersOf } from '../context.ts';
+import { branded, loadersOf } from '../context.ts';
+import { DATABASE_READ } from '../limits.ts';
 import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
@@ -12,7 +13,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
   builder.node(refs.TaskState, {
     description: 'The state of one key (testcase, item, arch): what was seen last and what was emitted last.',
     id: { resolve: (s) => s.id, parse: (id) => numericId('TaskState', id) },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.taskState.load(id)),
+    loadMany: (ids, ctx) => ids.map((id) => branded('TaskState', ctx.loaders.taskState.load(id))),
     fields: (t) => ({
       testcase: t.exposeString('testcase', { description: 'The testcase of the key.' }),
       arch: t.exposeString('arch', { nullable: true, description: 'The arch of the key, when it has one.' }),
@@ -51,7 +52,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
   builder.node(refs.Item, {
     description: 'What tasks run on: a build NVR (`koji_build`), an update (`bodhi_update`), a compose...',
     id: { resolve: (i) => i.id, parse: (id) => numericId('Item', id) },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.item.load(id)),
+    loadMany: (ids, ctx) => ids.map((id) => branded('Item', ctx.loaders.item.load(id))),
     fields: (t) => ({
       type: t.exposeString('type', { description: 'The item type, e.g. `koji_build`.' }),
       name: t.exposeString('name', { description: 'The item name, e.g. `perl-Specio-0.25-1.fc26`.' }),
@@ -69,6 +70,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
       results: t.connection({
         type: refs.Result,
         description: 'The item’s results, newest first.',
+        extensions: DATABASE_READ,
         args: { testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }) },
         resolve: (i, args, ctx) =>
           paginate(
@@ -86,6 +88,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
       emissions: t.connection({
         type: refs.Emission,
         description: 'The item’s emissions in seq order (oldest first unless `newestFirst`).',
+        extensions: DATABASE_READ,
         args: {
           testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }),
           newestFirst: t.arg.boolean({ defaultValue: false, description: 'Newest first instead of seq order.' }),
@@ -113,6 +116,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
       type: refs.Item,
       nullable: true,
       description: 'One item by type and name; null when nothing was recorded for it.',
+      extensions: DATABASE_READ,
       args: {
         type: t.arg.string({ required: true, description: 'The item type, e.g. `koji_build`.' }),
         name: t.arg.string({ required: true, description: 'The item name, e.g. a build NVR.' }),
@@ -136,6 +140,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
     t.connection({
       type: refs.Item,
       description: 'Items in the order they were created (a batch creates its new items sorted by type, then name).',
+      extensions: DATABASE_READ,
       args: { filter: t.arg({ type: ItemFilter, description: 'Which items.' }) },
       resolve: (_, args, ctx) =>
         paginate(

@@ -6,7 +6,10 @@ import { listResults, matchesCommon } from '../../results/queries.ts';
 import type { RecordedResult } from '../../results/record.ts';
 import { followResults } from '../../emissions/stream.ts';
 import type { Builder } from '../builder.ts';
-import { asEvent, type Context, loadersOf, loadRequired } from '../context.ts';
+import { LIMITS } from '../../results/validate.ts';
+import { LENGTH_CHECKED_BY_RESOLVER } from '../inputs.ts';
+import { DATABASE_READ } from '../limits.ts';
+import { asEvent, branded, type Context, loadersOf, loadRequired } from '../context.ts';
 import { numericId, parseId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs, SchemaOptions } from '../refs.ts';
@@ -29,7 +32,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
   builder.node(refs.Result, {
     description: 'One recorded report: what ran (testcase) on what (item, type, arch), and what it concluded.',
     id: { resolve: (r) => r.id, parse: (id) => numericId('Result', id) },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.result.load(id)),
+    loadMany: (ids, ctx) => ids.map((id) => branded('Result', ctx.loaders.result.load(id))),
     fields: (t) => ({
       resultId: t.exposeInt('id', { description: 'The numeric id, as in the fedmsg body (`result.id`).' }),
       testcase: t.exposeString('testcase', { description: 'What ran, e.g. `dist.depcheck`.' }),
@@ -78,6 +81,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       type: refs.Result,
       nullable: true,
       description: 'One result, by global ID or by its numeric id; null when there is none.',
+      extensions: DATABASE_READ,
       args: { id: t.arg.id({ required: true, description: 'A Result global ID, or the numeric id.' }) },
       resolve: async (_, args, ctx) => (await ctx.loaders.result.load(parseId('Result', String(args.id)))) ?? null,
     }),
@@ -87,6 +91,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
     t.connection({
       type: refs.Result,
       description: 'Results, newest first.',
+      extensions: DATABASE_READ,
       args: { filter: t.arg({ type: filters.ResultFilter, description: 'Which results.' }) },
       resolve: (_, args, ctx) =>
         paginate(
@@ -111,7 +116,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
         type: 'JSON',
         description: 'Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON.',
       }),
-      groups: t.stringList({ description: 'Groups to file the result under (at most 100).' }),
+      groups: t.stringList({ description: `Groups to file the result under (at most ${LIMITS.groups}).`, extensions: { maxItems: LIMITS.groups } }),
       force: t.boolean({
         defaultValue: false,
         description: 'Emit even when the outcome equals the one last emitted (a re-run someone asked for).',
@@ -176,7 +181,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
     t.field({
       type: RecordResultsPayload,
       description: `Records a batch of at most ${options.maxBatch} results in one transaction, in input order: all or nothing.`,
-      args: { inputs: t.arg({ type: [RecordResultInput], required: true }) },
+      args: { inputs: t.arg({ type: [RecordResultInput], required: true, extensions: LENGTH_CHECKED_BY_RESOLVER }) },
       resolve: async (_, args, ctx) => {
         await ctx.tokens.verify(ctx.authorization);
         const recorded = await ctx.recorder.record(ctx.db, args.inputs, 'inputs');

@@ -1,6 +1,8 @@
 /** Testcase: what ran (`dist.depcheck`). */
 import { listTestcases } from '../../results/queries.ts';
 import type { Builder } from '../builder.ts';
+import { branded } from '../context.ts';
+import { DATABASE_READ } from '../limits.ts';
 import { numericId } from '../ids.ts';
 import { decodeCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
@@ -9,7 +11,7 @@ export function registerTestcase(builder: Builder, refs: Refs): void {
   builder.node(refs.Testcase, {
     description: 'A task that reports results, such as `dist.depcheck`.',
     id: { resolve: (tc) => tc.id, parse: (id) => numericId('Testcase', id) },
-    loadMany: (ids, ctx) => ids.map((id) => ctx.loaders.testcase.load(id)),
+    loadMany: (ids, ctx) => ids.map((id) => branded('Testcase', ctx.loaders.testcase.load(id))),
     fields: (t) => ({
       name: t.exposeString('name', { description: 'The testcase name.' }),
       createdAt: t.field({ type: 'DateTime', resolve: (tc) => tc.createdAt, description: 'When its first result was recorded.' }),
@@ -20,6 +22,7 @@ export function registerTestcase(builder: Builder, refs: Refs): void {
     t.connection({
       type: refs.Testcase,
       description: 'Testcases by name.',
+      extensions: DATABASE_READ,
       args: { name: t.arg.string({ description: 'Exact name, or a prefix when it ends with `*`.' }) },
       resolve: (_, args, ctx) =>
         paginate(
