@@ -23,6 +23,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { sql } from 'drizzle-orm';
 import { type Database, type Db, queryRows } from '../db/client.ts';
+import { isDatabaseFault } from '../db/faults.ts';
 import { EMISSIONS_CHANNEL, RESULTS_CHANNEL } from '../results/record.ts';
 import { type CommonFilter, resultsByIds } from '../results/queries.ts';
 import type { EmissionView, ResultView } from '../results/views.ts';
@@ -109,9 +110,11 @@ const RESULT_LEASE_RENEW_MS = 20_000;
  * One LISTEN per process for both channels, and the process's one follower
  * of the emissions (see the top of this file). Emits `seq` (highest
  * committed seq announced) and `results` (ids). The follower runs while
- * someone follows emissions; if one of its reads fails, the streams it
- * serves end with that error (as a stream's own read failing would end it),
- * and the next subscriber starts it again.
+ * someone follows emissions. A read of it that fails for a fault of the
+ * database is tried again at the next wake (the streams wait meanwhile); one
+ * that fails otherwise ends the streams it serves with that error (as a
+ * stream's own read failing would end it), and the next subscriber starts it
+ * again.
  *
  * Results are announced only while some process holds a lease in
  * `result_listeners` (see `RESULTS_FOLLOWED` in `src/results/record.ts`):
@@ -292,33 +295,58 @@ export class LiveFeed {
       });
   }
 
-  /** The one loop of the process: wait, read past the head once, hand out. */
+  /**
+   * The one loop of the process: wait, read past the head once, hand out. A
+   * read that fails for a fault of the database (down, restarting, cut off)
+   * is tried again at the next wake, so that live subscribers ride out an
+   * outage instead of all ending with it; any other failure ends them.
+   */
   private async follow(signal: AbortSignal): Promise<void> {
     while (this.taps.size > 0 && !signal.aborted) {
       await this.waitPast(this.head, signal);
       if (signal.aborted) return;
-      // A notification of seq N says every seq up to N is committed: it comes
-      // after N's commit, and N's transaction could only take the counter
-      // once the one before it had committed. Without one (a poll), ask the counter.
-      const horizon = this.latestSeq > this.head ? this.latestSeq : await committedSeq(this.db);
-      while (horizon > this.head && !signal.aborted) {
-        // What this process committed is at hand, as long as it follows on
-        // from the head; from the first seq it lacks, the table.
-        const rows: EmissionView[] = [];
-        for (let next = this.recent.get(this.head + 1); next !== undefined && next.seq <= horizon && rows.length < PAGE; next = this.recent.get(next.seq + 1)) {
-          rows.push(next);
-        }
-        let top: number;
-        if (rows.length > 0) {
-          top = rows[rows.length - 1]?.seq ?? this.head;
-        } else {
-          rows.push(...(await listEmissions(this.db, { pastSeq: this.head, maxSeq: horizon, limit: PAGE })));
-          const last = rows[rows.length - 1];
-          top = rows.length === PAGE && last !== undefined ? last.seq : horizon;
-        }
-        if (signal.aborted) return;
-        this.handOut(new EmissionBatch(this.db, rows), top);
+      try {
+        await this.readPastHead(signal);
+      } catch (error) {
+        if (!isDatabaseFault(error)) throw error;
+        // A poll interval before the next try, even when a notification
+        // announced more: nothing of the head moved.
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, this.pollMs);
+          signal.addEventListener('abort', done);
+        });
       }
+    }
+  }
+
+  /** Reads what was committed past the head and hands it out. */
+  private async readPastHead(signal: AbortSignal): Promise<void> {
+    // A notification of seq N says every seq up to N is committed: it comes
+    // after N's commit, and N's transaction could only take the counter
+    // once the one before it had committed. Without one (a poll), ask the counter.
+    const horizon = this.latestSeq > this.head ? this.latestSeq : await committedSeq(this.db);
+    while (horizon > this.head && !signal.aborted) {
+      // What this process committed is at hand, as long as it follows on
+      // from the head; from the first seq it lacks, the table.
+      const rows: EmissionView[] = [];
+      for (let next = this.recent.get(this.head + 1); next !== undefined && next.seq <= horizon && rows.length < PAGE; next = this.recent.get(next.seq + 1)) {
+        rows.push(next);
+      }
+      let top: number;
+      if (rows.length > 0) {
+        top = rows[rows.length - 1]?.seq ?? this.head;
+      } else {
+        rows.push(...(await listEmissions(this.db, { pastSeq: this.head, maxSeq: horizon, limit: PAGE })));
+        const last = rows[rows.length - 1];
+        top = rows.length === PAGE && last !== undefined ? last.seq : horizon;
+      }
+      if (signal.aborted) return;
+      this.handOut(new EmissionBatch(this.db, rows), top);
     }
   }
 
