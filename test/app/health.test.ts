@@ -5,13 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/app.ts';
-import { createToken } from '../../src/auth/tokens.ts';
-import { silentLogger } from '../../src/log.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { createPostgresDatabase, createTestDatabase, engine, type TestDatabase } from '../helpers/database.ts';
-import { faultProxy } from '../helpers/proxy.ts';
+import { createTestDatabase, engine, type TestDatabase } from '../helpers/database.ts';
+import { startBehindProxy } from '../helpers/proxy.ts';
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -47,17 +43,9 @@ describe('health probes', () => {
   it.runIf(engine === 'postgres')(
     'while PostgreSQL is cut off: /readyz says 503 and writes DATABASE_UNAVAILABLE at once; both work again once it is back',
     async () => {
-      const created = await createPostgresDatabase();
-      cleanup.push(created.drop);
-      const proxy = await faultProxy(created.url);
-      cleanup.push(() => proxy.close());
-      const database = await openDatabase({ url: proxy.url, dataDir: undefined, poolSize: 2 });
-      cleanup.push(() => database.close());
-      await migrate(database);
-      const token = await createToken(database.db, 'test');
-      const app = await App.create({ config: loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' }), database, logger: silentLogger() });
-      cleanup.push(() => app.stop());
-      const url = await app.start();
+      const served = await startBehindProxy();
+      cleanup.push(() => served.dispose());
+      const { url, token, proxy } = served;
       const record = (outcome: string): Promise<Response> =>
         fetch(`${url}/graphql`, {
           method: 'POST',

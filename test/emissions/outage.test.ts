@@ -8,14 +8,8 @@
 import { createClient } from 'graphql-ws';
 import { afterEach, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { App } from '../../src/app.ts';
-import { createToken } from '../../src/auth/tokens.ts';
-import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { silentLogger } from '../../src/log.ts';
-import { createPostgresDatabase, engine } from '../helpers/database.ts';
-import { faultProxy } from '../helpers/proxy.ts';
+import { engine } from '../helpers/database.ts';
+import { startBehindProxy } from '../helpers/proxy.ts';
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -24,18 +18,9 @@ afterEach(async () => {
 });
 
 it.runIf(engine === 'postgres')('a live emissions subscriber waits through a database outage and goes on after it', async () => {
-  const created = await createPostgresDatabase();
-  cleanup.push(created.drop);
-  const proxy = await faultProxy(created.url);
-  cleanup.push(() => proxy.close());
-  const database = await openDatabase({ url: proxy.url, dataDir: undefined, poolSize: 2 });
-  cleanup.push(() => database.close());
-  await migrate(database);
-  const token = await createToken(database.db, 'test');
-  const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' });
-  const app = await App.create({ config, database, pollMs: 100, logger: silentLogger() });
-  cleanup.push(() => app.stop());
-  const url = await app.start();
+  const served = await startBehindProxy({ pollMs: 100 });
+  cleanup.push(() => served.dispose());
+  const { url, token, proxy } = served;
 
   const client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
   cleanup.push(async () => client.dispose());

@@ -5,6 +5,13 @@
  */
 import { createServer, type Server, type Socket, connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { App } from '../../src/app.ts';
+import { createToken } from '../../src/auth/tokens.ts';
+import { loadConfig } from '../../src/config.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { migrate } from '../../src/db/migrate.ts';
+import { silentLogger } from '../../src/log.ts';
+import { createPostgresDatabase } from './database.ts';
 
 export interface FaultProxy {
   /** The URL to connect to: `url` with the proxy's port. */
@@ -57,4 +64,44 @@ export async function faultProxy(url: string): Promise<FaultProxy> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+export interface ProxiedApp {
+  readonly app: App;
+  /** The app's base URL. */
+  readonly url: string;
+  /** A token that can write. */
+  readonly token: string;
+  /** What stands between the app and its PostgreSQL. */
+  readonly proxy: FaultProxy;
+  /** Stops the app and drops its database. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * An app (bridge off) on a fresh PostgreSQL database of its own, reached
+ * through a fault proxy, so that a test can cut its database off and back.
+ */
+export async function startBehindProxy(options: { pollMs?: number } = {}): Promise<ProxiedApp> {
+  const created = await createPostgresDatabase();
+  const steps: Array<() => Promise<void>> = [created.drop];
+  const dispose = async (): Promise<void> => {
+    for (const step of steps.reverse()) await step().catch(() => {});
+  };
+  try {
+    const proxy = await faultProxy(created.url);
+    steps.push(() => proxy.close());
+    const database = await openDatabase({ url: proxy.url, dataDir: undefined, poolSize: 2 });
+    steps.push(() => database.close());
+    await migrate(database);
+    const token = await createToken(database.db, 'test');
+    const config = loadConfig({ HOST: '127.0.0.1', PORT: '0', RESULTSBUS_BRIDGE: 'off' });
+    const app = await App.create({ config, database, pollMs: options.pollMs, logger: silentLogger() });
+    steps.push(() => app.stop());
+    const url = await app.start();
+    return { app, url, token, proxy, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
 }
