@@ -293,7 +293,7 @@ class Bench {
     const seqs = [...ackAt.keys()];
     const created = new Samples();
     const rows = seqs.length === 0 ? [] : await this.db.sql<Array<{ seq: number; created: number }>>`
-      SELECT seq::int AS seq, (extract(epoch FROM created_at) * 1000)::float8 AS created FROM emissions WHERE seq = ANY(${seqs})`;
+      SELECT seq::int AS seq, (extract(epoch FROM created_at) * 1000)::float8 AS created FROM emissions WHERE seq = ANY(${`{${seqs.join(',')}}`}::bigint[])`;
     await listener.unlisten();
     const ack = new Samples();
     const send = new Samples();
