@@ -257,8 +257,11 @@ export class App {
     const reqId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', reqId);
     this.metrics.observe(req, res);
-    return withRequestId(reqId, () => this.route(req, res));
+    return withRequestId(reqId, this.routeRequest, req, res);
   }
+
+  /** `route`, bound once: no closure is made per request. */
+  private readonly routeRequest = (req: IncomingMessage, res: ServerResponse): Promise<void> => this.route(req, res);
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];

@@ -43,9 +43,9 @@ export function requestIdOf(header: string | string[] | undefined): string {
   return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Runs `fn` with `reqId` on every line logged until it (and what it started) is done. */
-export function withRequestId<T>(reqId: string, fn: () => T): T {
-  return requests.run({ reqId }, fn);
+/** Runs `fn(...args)` with `reqId` on every line logged until it (and what it started) is done. */
+export function withRequestId<A extends unknown[], T>(reqId: string, fn: (...args: A) => T, ...args: A): T {
+  return requests.run({ reqId }, fn, ...args);
 }
 
 /** The id of the request being handled, if any. */

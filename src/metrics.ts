@@ -32,6 +32,28 @@ const LATEST_SEQ = 'resultsbus_emissions_latest_seq';
 /** The paths reported by name; anything else is `other`, so the label stays small. */
 const ROUTES = new Set(['/graphql', '/healthz', '/readyz', '/metrics', '/']);
 
+/** A request being timed: what `observeEnd` needs when its answer has gone out. */
+interface Timing {
+  started: bigint;
+  method: string;
+  route: string;
+  done: boolean;
+  latency: Histogram<'method' | 'route' | 'status'>;
+}
+
+const TIMING = Symbol('resultsbus request timing');
+
+type TimedResponse = ServerResponse & { [TIMING]?: Timing };
+
+/** The 'finish' or 'close' of a timed response, whichever comes first. */
+function observeEnd(this: ServerResponse): void {
+  const timing = (this as TimedResponse)[TIMING];
+  if (timing === undefined || timing.done) return;
+  timing.done = true;
+  const seconds = Number(process.hrtime.bigint() - timing.started) / 1e9;
+  timing.latency.observe({ method: timing.method, route: timing.route, status: this.writableFinished ? String(this.statusCode) : 'aborted' }, seconds);
+}
+
 export class Metrics {
   readonly registry = new Registry();
   readonly contentType = this.registry.contentType;
@@ -128,19 +150,20 @@ export class Metrics {
 
   /** Times one HTTP request, observed when its answer has gone out (or it was cut off). */
   observe(req: IncomingMessage, res: ServerResponse): void {
-    const started = process.hrtime.bigint();
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = ROUTES.has(path) ? path : 'other';
-    const method = req.method === 'GET' || req.method === 'POST' ? req.method : 'other';
-    let done = false;
-    const end = (): void => {
-      if (done) return;
-      done = true;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.latency.observe({ method, route, status: res.writableFinished ? String(res.statusCode) : 'aborted' }, seconds);
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const timing: Timing = {
+      started: process.hrtime.bigint(),
+      method: req.method === 'GET' || req.method === 'POST' ? req.method : 'other',
+      route: ROUTES.has(path) ? path : 'other',
+      done: false,
+      latency: this.latency,
     };
-    res.once('finish', end);
-    res.once('close', end);
+    // One listener shared by every request (no closure made per request); its state rides on the response.
+    (res as TimedResponse)[TIMING] = timing;
+    res.on('finish', observeEnd);
+    res.on('close', observeEnd);
   }
 
   /** Counts open subscriptions: up when one starts, down when it ends, however it ends. */

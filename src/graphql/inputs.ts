@@ -87,19 +87,27 @@ function walkValue(value: unknown, type: GraphQLInputType, path: string, maxItem
   }
 }
 
+/** Where a literal's variables are looked up: the request's value, else the operation's default literal. */
+interface VariableLookup {
+  find(name: string): { value: unknown } | { literal: ValueNode } | undefined;
+}
+
+/** For a default or a literal that holds no variable. */
+const NO_VARIABLES: VariableLookup = { find: () => undefined };
+
 /** A literal in the document at a place of `type`; variables inside it are looked up. */
 function walkLiteral(
   node: ValueNode,
   type: GraphQLInputType,
   path: string,
   maxItems: number,
-  variable: (name: string) => { value: unknown } | { literal: ValueNode } | undefined,
+  variable: VariableLookup,
 ): void {
   if (node.kind === Kind.VARIABLE) {
-    const found = variable(node.name.value);
+    const found = variable.find(node.name.value);
     if (found === undefined) return;
     if ('value' in found) walkValue(found.value, type, path, maxItems);
-    else walkLiteral(found.literal, type, path, maxItems, () => undefined);
+    else walkLiteral(found.literal, type, path, maxItems, NO_VARIABLES);
     return;
   }
   const inner = isNonNullType(type) ? type.ofType : type;
@@ -122,7 +130,7 @@ function walkLiteral(
 function walkUntypedLiteral(
   node: ValueNode,
   path: string,
-  variable: (name: string) => { value: unknown } | { literal: ValueNode } | undefined,
+  variable: VariableLookup,
 ): void {
   if (node.kind === Kind.STRING) checkStorable(path, node.value);
   else if (node.kind === Kind.LIST) node.values.forEach((v, i) => walkUntypedLiteral(v, `${path}[${i}]`, variable));
@@ -132,9 +140,108 @@ function walkUntypedLiteral(
       walkUntypedLiteral(f.value, `${path}.${f.name.value}`, variable);
     }
   } else if (node.kind === Kind.VARIABLE) {
-    const found = variable(node.name.value);
+    const found = variable.find(node.name.value);
     if (found !== undefined && 'value' in found) walkUntyped(found.value, path);
   }
+}
+
+/** A request's variables, else the operation's defaults (a class: no closure made per request). */
+class RequestVariables implements VariableLookup {
+  constructor(
+    private readonly given: Record<string, unknown>,
+    private readonly defaults: ReadonlyMap<string, ValueNode>,
+  ) {}
+
+  find(name: string): { value: unknown } | { literal: ValueNode } | undefined {
+    if (Object.hasOwn(this.given, name)) return { value: this.given[name] };
+    const literal = this.defaults.get(name);
+    return literal === undefined ? undefined : { literal };
+  }
+}
+
+/** An argument of the document whose value holds a variable: checked again with each request's variables. */
+interface VariableArgument {
+  value: ValueNode;
+  type: GraphQLInputType;
+  name: string;
+  maxItems: number;
+}
+
+/**
+ * What checking a document's arguments needs that does not depend on the
+ * variables, worked out once per document (yoga hands the same DocumentNode
+ * to every request with the same text): the variables' defaults, and the
+ * arguments that hold a variable, in document order. `staticFailure`: a
+ * default or a literal argument fails on its own; the full walk then runs
+ * (and finds the same first failure) for every request with this document.
+ */
+interface ArgumentPlan {
+  defaults: ReadonlyMap<string, ValueNode>;
+  withVariables: readonly VariableArgument[];
+  staticFailure: boolean;
+}
+
+const plans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, ArgumentPlan>>();
+
+function holdsVariable(node: ValueNode): boolean {
+  if (node.kind === Kind.VARIABLE) return true;
+  if (node.kind === Kind.LIST) return node.values.some(holdsVariable);
+  if (node.kind === Kind.OBJECT) return node.fields.some((f) => holdsVariable(f.value));
+  return false;
+}
+
+function planOf(schema: GraphQLSchema, document: DocumentNode): ArgumentPlan {
+  let bySchema = plans.get(schema);
+  if (bySchema === undefined) {
+    bySchema = new WeakMap();
+    plans.set(schema, bySchema);
+  }
+  const known = bySchema.get(document);
+  if (known !== undefined) return known;
+  const plan = makePlan(schema, document);
+  bySchema.set(document, plan);
+  return plan;
+}
+
+function makePlan(schema: GraphQLSchema, document: DocumentNode): ArgumentPlan {
+  const defaults = new Map<string, ValueNode>();
+  let staticFailure = false;
+  const fails = (check: () => void): boolean => {
+    try {
+      check();
+      return false;
+    } catch (error) {
+      if (error instanceof UserError) return true;
+      throw error;
+    }
+  };
+  for (const def of document.definitions) {
+    if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const v of def.variableDefinitions ?? []) {
+      if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
+      const type = typeFromAST(schema, v.type);
+      const defaultValue = v.defaultValue;
+      if (defaultValue && type !== undefined && isInputType(type)) {
+        if (fails(() => walkLiteral(defaultValue, type, `$${v.variable.name.value}`, DEFAULT_MAX_ITEMS, NO_VARIABLES))) staticFailure = true;
+      }
+    }
+  }
+  const withVariables: VariableArgument[] = [];
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const argument = typeInfo.getArgument();
+        if (argument === null || argument === undefined) return false;
+        const entry: VariableArgument = { value: node.value, type: argument.type, name: node.name.value, maxItems: maxItemsOf(argument.extensions) };
+        if (holdsVariable(node.value)) withVariables.push(entry);
+        else if (!staticFailure && fails(() => walkLiteral(entry.value, entry.type, entry.name, entry.maxItems, NO_VARIABLES))) staticFailure = true;
+        return false;
+      },
+    }),
+  );
+  return { defaults, withVariables, staticFailure };
 }
 
 /**
@@ -142,8 +249,32 @@ function walkUntypedLiteral(
  * none. Paths are the argument's name and the place inside it
  * (`input.testcase`, `filter.outcome`, `ids`), as the recorder's own checks
  * name them.
+ *
+ * What does not depend on the variables is checked once per document (see
+ * `ArgumentPlan`); the arguments that hold variables are walked for every
+ * request, with its variables.
  */
 export function checkArguments(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | null | undefined,
+): GraphQLError[] {
+  const plan = planOf(schema, document);
+  if (plan.staticFailure) return checkArgumentsFully(schema, document, variables);
+  if (plan.withVariables.length === 0) return [];
+  const variable = new RequestVariables(variables ?? {}, plan.defaults);
+  for (const argument of plan.withVariables) {
+    try {
+      walkLiteral(argument.value, argument.type, argument.name, argument.maxItems, variable);
+    } catch (error) {
+      return [asGraphQLError(error)];
+    }
+  }
+  return [];
+}
+
+/** Every default and argument of the document, walked with the request's variables (a document whose literals fail). */
+function checkArgumentsFully(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Record<string, unknown> | null | undefined,
@@ -158,18 +289,14 @@ export function checkArguments(
       // Variables are checked where they are used; a default is checked here, once.
       if (v.defaultValue && type !== undefined && isInputType(type)) {
         try {
-          walkLiteral(v.defaultValue, type, `$${v.variable.name.value}`, DEFAULT_MAX_ITEMS, () => undefined);
+          walkLiteral(v.defaultValue, type, `$${v.variable.name.value}`, DEFAULT_MAX_ITEMS, NO_VARIABLES);
         } catch (error) {
           return [asGraphQLError(error)];
         }
       }
     }
   }
-  const variable = (name: string): { value: unknown } | { literal: ValueNode } | undefined => {
-    if (Object.hasOwn(given, name)) return { value: given[name] };
-    const literal = defaults.get(name);
-    return literal === undefined ? undefined : { literal };
-  };
+  const variable = new RequestVariables(given, defaults);
   const typeInfo = new TypeInfo(schema);
   let failure: GraphQLError | undefined;
   visit(

@@ -123,6 +123,10 @@ interface Measure {
   cost: number;
 }
 
+interface OperationMeasure extends Measure {
+  rootFields: number;
+}
+
 /**
  * The page size a connection field will use: its literal `first`, or the
  * variable's value, or the variable's default in the operation, or the
@@ -132,10 +136,12 @@ function firstArg(
   value: ValueNode | undefined,
   variables: Record<string, unknown> | undefined,
   defaults: ReadonlyMap<string, ValueNode>,
+  usesVariable: () => void,
 ): number {
   if (!value) return DEFAULT_PAGE;
   if (value.kind === Kind.INT) return Number(value.value);
   if (value.kind === Kind.VARIABLE) {
+    usesVariable();
     const name = value.name.value;
     if (variables !== undefined && Object.hasOwn(variables, name)) {
       const v = variables[name];
@@ -147,13 +153,21 @@ function firstArg(
   return DEFAULT_PAGE;
 }
 
-/** How deep and how costly `operation` is with these variables, and how many root fields it runs. */
+/**
+ * How deep and how costly `operation` is with these variables, and how many
+ * root fields it runs; `variablesMatter`: whether a variable's value went
+ * into it (a page size `first: $n`), else it holds for any variables.
+ */
 function measureOperation(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   fragments: ReadonlyMap<string, FragmentDefinitionNode>,
   variables: Record<string, unknown> | undefined,
-): Measure & { rootFields: number } {
+): OperationMeasure & { variablesMatter: boolean } {
+  let variablesMatter = false;
+  const usesVariable = (): void => {
+    variablesMatter = true;
+  };
   const defaults = new Map<string, ValueNode>();
   for (const v of operation.variableDefinitions ?? []) {
     if (v.defaultValue) defaults.set(v.variable.name.value, v.defaultValue);
@@ -200,7 +214,7 @@ function measureOperation(
           sel.selectionSet?.selections.some(
             (s) => s.kind === Kind.FIELD && (s.name.value === 'edges' || s.name.value === 'pageInfo'),
           ) ?? false;
-        const multiplier = first !== undefined || hasEdges ? Math.max(1, firstArg(first?.value, variables, defaults)) : 1;
+        const multiplier = first !== undefined || hasEdges ? Math.max(1, firstArg(first?.value, variables, defaults, usesVariable)) : 1;
         const below = sel.selectionSet ? measure(sel.selectionSet, child !== undefined && isCompositeType(child) ? child : undefined) : { depth: 0, cost: 0 };
         inner = { depth: 1 + below.depth, cost: own + multiplier * below.cost };
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
@@ -218,7 +232,7 @@ function measureOperation(
     return { depth, cost, fields };
   };
   const root = measure(operation.selectionSet, schema.getRootType(operation.operation) ?? undefined);
-  return { depth: root.depth, cost: root.cost, rootFields: root.fields };
+  return { depth: root.depth, cost: root.cost, rootFields: root.fields, variablesMatter };
 }
 
 function aliasCount(document: DocumentNode): number {
@@ -232,6 +246,41 @@ function aliasCount(document: DocumentNode): number {
 }
 
 /**
+ * What the limits need to know of a document apart from the variables,
+ * worked out once per document (yoga hands the same DocumentNode to every
+ * request with the same text): its operations and fragments, its aliases,
+ * and each operation's measure when no variable goes into it.
+ */
+interface DocumentFacts {
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>;
+  operations: readonly OperationDefinitionNode[];
+  aliases: number;
+  /** By operation: its measure when it holds for any variables; absent until measured once. */
+  measures: Map<OperationDefinitionNode, OperationMeasure | 'depends on variables'>;
+}
+
+const facts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, DocumentFacts>>();
+
+function factsOf(schema: GraphQLSchema, document: DocumentNode): DocumentFacts {
+  let bySchema = facts.get(schema);
+  if (bySchema === undefined) {
+    bySchema = new WeakMap();
+    facts.set(schema, bySchema);
+  }
+  const known = bySchema.get(document);
+  if (known !== undefined) return known;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  const operations: OperationDefinitionNode[] = [];
+  for (const def of document.definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+    if (def.kind === Kind.OPERATION_DEFINITION) operations.push(def);
+  }
+  const made: DocumentFacts = { fragments, operations, aliases: aliasCount(document), measures: new Map() };
+  bySchema.set(document, made);
+  return made;
+}
+
+/**
  * The QUERY_TOO_COMPLEX errors of the operation a request runs, with the
  * request's variables; none when it is within the limits.
  */
@@ -242,22 +291,22 @@ export function checkQueryLimits(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
 ): GraphQLError[] {
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  const operations: OperationDefinitionNode[] = [];
-  for (const def of document.definitions) {
-    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-    if (def.kind === Kind.OPERATION_DEFINITION) operations.push(def);
-  }
+  const { fragments, operations, aliases, measures } = factsOf(schema, document);
   const operation =
     operationName == null ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
   // Which operation to run is for execution to complain about.
   if (operation === undefined) return [];
   const errors: GraphQLError[] = [];
-  const aliases = aliasCount(document);
   if (aliases > limits.maxAliases) {
     errors.push(tooComplex(`query uses ${aliases} aliases; at most ${limits.maxAliases} are allowed`, operation));
   }
-  const { depth, cost, rootFields } = measureOperation(schema, operation, fragments, variables ?? undefined);
+  let measure = measures.get(operation);
+  if (measure === undefined || measure === 'depends on variables') {
+    const { variablesMatter, ...measured } = measureOperation(schema, operation, fragments, variables ?? undefined);
+    if (measure === undefined) measures.set(operation, variablesMatter ? 'depends on variables' : measured);
+    measure = measured;
+  }
+  const { depth, cost, rootFields } = measure;
   if (depth > limits.maxDepth) {
     errors.push(tooComplex(`query is ${depth} levels deep; at most ${limits.maxDepth} are allowed`, operation));
   }

@@ -155,7 +155,9 @@ function yogaLogging(logger: Logger): YogaLogger {
     args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(' ');
   return {
     // Yoga's debug lines are its own steps, two a request: trace, below our debug.
-    debug: (...args: unknown[]) => logger.trace(text(args)),
+    debug: (...args: unknown[]) => {
+      if (logger.isLevelEnabled('trace')) logger.trace(text(args));
+    },
     info: (...args: unknown[]) => logger.info(text(args)),
     warn: (...args: unknown[]) => logger.warn(text(args)),
     error: (...args: unknown[]) => {
