@@ -27,6 +27,7 @@ import {
 } from 'graphql';
 import { badInput, UserError } from '../errors.ts';
 import { checkStorable } from '../results/validate.ts';
+import { perDocument } from './memo.ts';
 import { MAX_PAGE } from './pagination.ts';
 
 /** The longest list an argument may carry unless it says otherwise: the largest page. */
@@ -181,7 +182,6 @@ interface ArgumentPlan {
   staticFailure: boolean;
 }
 
-const plans = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, ArgumentPlan>>();
 
 function holdsVariable(node: ValueNode): boolean {
   if (node.kind === Kind.VARIABLE) return true;
@@ -190,18 +190,7 @@ function holdsVariable(node: ValueNode): boolean {
   return false;
 }
 
-function planOf(schema: GraphQLSchema, document: DocumentNode): ArgumentPlan {
-  let bySchema = plans.get(schema);
-  if (bySchema === undefined) {
-    bySchema = new WeakMap();
-    plans.set(schema, bySchema);
-  }
-  const known = bySchema.get(document);
-  if (known !== undefined) return known;
-  const plan = makePlan(schema, document);
-  bySchema.set(document, plan);
-  return plan;
-}
+const planOf = perDocument(makePlan);
 
 function makePlan(schema: GraphQLSchema, document: DocumentNode): ArgumentPlan {
   const defaults = new Map<string, ValueNode>();

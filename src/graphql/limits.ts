@@ -30,6 +30,7 @@ import {
   type ValueNode,
   visit,
 } from 'graphql';
+import { perDocument } from './memo.ts';
 import { DEFAULT_PAGE } from './pagination.ts';
 
 export interface QueryLimits {
@@ -259,26 +260,15 @@ interface DocumentFacts {
   measures: Map<OperationDefinitionNode, OperationMeasure | 'depends on variables'>;
 }
 
-const facts = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, DocumentFacts>>();
-
-function factsOf(schema: GraphQLSchema, document: DocumentNode): DocumentFacts {
-  let bySchema = facts.get(schema);
-  if (bySchema === undefined) {
-    bySchema = new WeakMap();
-    facts.set(schema, bySchema);
-  }
-  const known = bySchema.get(document);
-  if (known !== undefined) return known;
+const factsOf = perDocument((_schema: GraphQLSchema, document: DocumentNode): DocumentFacts => {
   const fragments = new Map<string, FragmentDefinitionNode>();
   const operations: OperationDefinitionNode[] = [];
   for (const def of document.definitions) {
     if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
     if (def.kind === Kind.OPERATION_DEFINITION) operations.push(def);
   }
-  const made: DocumentFacts = { fragments, operations, aliases: aliasCount(document), measures: new Map() };
-  bySchema.set(document, made);
-  return made;
-}
+  return { fragments, operations, aliases: aliasCount(document), measures: new Map() };
+});
 
 /**
  * The QUERY_TOO_COMPLEX errors of the operation a request runs, with the
