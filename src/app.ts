@@ -4,11 +4,11 @@
  * database handle belongs to the caller.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { TokenVerifier } from './auth/tokens.ts';
 import { Bridge, bridgeSettings, envelopeOptions } from './bridge/bridge.ts';
 import { bridgeStatus } from './bridge/cursor.ts';
@@ -19,6 +19,7 @@ import type { Database } from './db/client.ts';
 import { describeFault } from './db/faults.ts';
 import { LiveFeed } from './emissions/stream.ts';
 import { createContext, type Services } from './graphql/context.ts';
+import type { FrameSink } from './graphql/events.ts';
 import { shortRoad, takesShortRoad } from './graphql/http.ts';
 import { createYogaApp, type Yoga } from './graphql/yoga.ts';
 import { createLogger, type Logger, requestIdOf, withRequestId } from './log.ts';
@@ -49,10 +50,42 @@ function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
   return root as EnvelopedRoot;
 }
 
-/** The HTTP server could not take its address (port in use, no permission). */
+/** Sockets corked in this turn of the event loop, uncorked together once it is over. */
+const corked = new Set<Socket>();
+
+function uncorkAll(): void {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+}
+
+/**
+ * Where `next` messages of subscription `id` are written without waiting
+ * for the socket (events.ts pushes live events here): as graphql-ws would
+ * write them, with the socket corked until the end of the event loop's turn,
+ * so that the frames of one hand-out leave in one write.
+ */
+function frameSink(ws: WebSocket, tcp: Socket, id: string): FrameSink {
+  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    next: (payload) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      if (!corked.has(tcp)) {
+        if (corked.size === 0) setImmediate(uncorkAll);
+        tcp.cork();
+        corked.add(tcp);
+      }
+      ws.send(`${prefix}${payload}}`);
+    },
+    get backlog() {
+      return ws.bufferedAmount;
+    },
+  };
+}
+
 /** How long `/readyz` waits for the database's answer before it says 503, in ms. */
 export const READY_TIMEOUT_MS = 1000;
 
+/** The HTTP server could not take its address (port in use, no permission). */
 export class ListenError extends Error {
   override name = 'ListenError';
 }
@@ -170,7 +203,7 @@ export class App {
         execute: (args) => envelopedRoot(args).execute(args) as ReturnType<NonNullable<Parameters<typeof useServer>[0]['execute']>>,
         subscribe: (args) =>
           envelopedRoot(args).subscribe(args) as ReturnType<NonNullable<Parameters<typeof useServer>[0]['subscribe']>>,
-        onSubscribe: async (ctx, _id, params) => {
+        onSubscribe: async (ctx, id, params) => {
           this.wsConnections.add(ctx);
           const refused = this.overSubscriptionCap(ctx);
           if (refused) return [refused];
@@ -190,12 +223,14 @@ export class App {
           const errors = validate(schema, document);
           if (errors.length > 0) return errors;
           const root: EnvelopedRoot = { execute: execute as Runner, subscribe: subscribe as Runner };
+          const contextValue = await contextFactory();
+          contextValue.frames = frameSink(ctx.extra.socket, ctx.extra.request.socket, id);
           return {
             schema,
             operationName: params.operationName,
             document,
             variableValues: params.variables,
-            contextValue: await contextFactory(),
+            contextValue,
             rootValue: root,
           };
         },

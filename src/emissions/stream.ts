@@ -80,6 +80,8 @@ export interface LiveEmission {
 /** Results recorded in one notification, read once for every `resultRecorded` subscriber. */
 export interface ResultBatch {
   results: readonly ResultView[];
+  /** One event per result, the same objects for every subscriber (what they execute is shared by event). */
+  events: readonly LiveResult[];
 }
 
 /** One live result as a subscriber gets it, with the batch it came in. */
@@ -100,6 +102,19 @@ interface Tap {
   wake: (() => void) | undefined;
   /** Set when the follower failed or stopped: the stream ends with it. */
   ended: { error: unknown } | undefined;
+  /** Set while the subscriber takes its emissions pushed (see `EmissionStream.startPush`): nothing is queued then. */
+  push: EmissionPush | undefined;
+}
+
+/**
+ * A subscriber that takes a live stream's events as they are handed out,
+ * instead of pulling them one by one (see `EmissionStream.startPush`).
+ */
+export interface EmissionPush {
+  /** The events of one hand-out that the subscriber's filter accepts, in seq order; called in the hand-out's synchronous step. */
+  deliver(events: readonly LiveEmission[]): void;
+  /** The stream ended after what was delivered: the feed stopped (`error` undefined) or failed. */
+  ended(error: unknown): void;
 }
 
 /** How long a lease on result notifications lasts (s), and how often a holder renews it (ms). */
@@ -143,8 +158,8 @@ export class LiveFeed {
   /** The write that took the current lease; `onResults` waits for it. */
   private leaseTaken: Promise<void> = Promise.resolve();
   private readonly taps = new Set<Tap>();
-  /** Every emission up to it was handed to the live taps. */
-  private head = 0;
+  /** Every emission up to it was handed to the live taps. @internal EmissionStream's */
+  head = 0;
   /** Resolves once `head` is read for the current run of the follower. */
   private headRead: Promise<void> | undefined;
   private following: AbortController | undefined;
@@ -242,9 +257,10 @@ export class LiveFeed {
    * Registers a subscriber, not yet live, and starts the follower if it is
    * the first. Resolves once the follower knows its head.
    */
-  private async tap(accepts: (emission: EmissionView) => boolean): Promise<Tap> {
+  /** @internal EmissionStream's */
+  async tap(accepts: (emission: EmissionView) => boolean): Promise<Tap> {
     if (this.stopped) throw new Error('the live feed is stopped');
-    const tap: Tap = { accepts, live: false, cursor: 0, queue: [], wake: undefined, ended: undefined };
+    const tap: Tap = { accepts, live: false, cursor: 0, queue: [], wake: undefined, ended: undefined, push: undefined };
     this.taps.add(tap);
     if (this.following === undefined) this.startFollowing();
     try {
@@ -256,7 +272,8 @@ export class LiveFeed {
     return tap;
   }
 
-  private untap(tap: Tap): void {
+  /** @internal EmissionStream's */
+  untap(tap: Tap): void {
     this.taps.delete(tap);
     // With nobody left, not even the poll runs.
     if (this.taps.size === 0) this.following?.abort();
@@ -266,7 +283,8 @@ export class LiveFeed {
    * Makes `tap` live at `cursor` when the cursor has reached the head; in the
    * same synchronous step, so the next batch handed out starts right after.
    */
-  private join(tap: Tap, cursor: number): boolean {
+  /** @internal EmissionStream's */
+  join(tap: Tap, cursor: number): boolean {
     if (cursor < this.head) return false;
     tap.cursor = cursor;
     tap.live = true;
@@ -354,6 +372,15 @@ export class LiveFeed {
     const events = batch.emissions.map((emission) => ({ emission, batch }));
     for (const tap of this.taps) {
       if (!tap.live) continue;
+      if (tap.push !== undefined) {
+        let accepted: LiveEmission[] | undefined;
+        for (const event of events) {
+          if (event.emission.seq > tap.cursor && tap.accepts(event.emission)) (accepted ??= []).push(event);
+        }
+        if (top > tap.cursor) tap.cursor = top;
+        if (accepted !== undefined) tap.push.deliver(accepted);
+        continue;
+      }
       for (const event of events) {
         if (event.emission.seq > tap.cursor && tap.accepts(event.emission)) tap.queue.push(event);
       }
@@ -370,6 +397,7 @@ export class LiveFeed {
   private endTaps(ended: { error: unknown } | undefined): void {
     for (const tap of this.taps) {
       tap.ended = ended ?? { error: undefined };
+      tap.push?.ended(tap.ended.error);
       tap.wake?.();
     }
     this.taps.clear();
@@ -389,7 +417,11 @@ export class LiveFeed {
   private resultBatch(ids: number[]): Promise<ResultBatch> {
     let batch = this.resultBatches.get(ids);
     if (batch === undefined) {
-      batch = resultsByIds(this.db, ids).then((rows) => ({ results: rows.sort((a, b) => a.id - b.id) }));
+      batch = resultsByIds(this.db, ids).then((rows) => {
+        const made: { results: ResultView[]; events: LiveResult[] } = { results: rows.sort((a, b) => a.id - b.id), events: [] };
+        made.events = made.results.map((result) => ({ result, batch: made }));
+        return made;
+      });
       this.resultBatches.set(ids, batch);
     }
     return batch;
@@ -452,58 +484,8 @@ export class LiveFeed {
   }
 
   /** See `followEmissions`. */
-  followEmissions(after: number | null, filter: CommonFilter | null | undefined): AsyncGenerator<LiveEmission> {
-    const accepts = emissionMatcher(filter);
-    const group = filter?.group ?? undefined;
-    const db = this.db;
-    const feed = this;
-    return abortable(async function* (signal) {
-      const tap = await feed.tap(accepts);
-      try {
-        // Every matching emission up to it was yielded.
-        let cursor = after ?? feed.head;
-        while (!signal.aborted) {
-          if (!tap.live && !feed.join(tap, cursor)) {
-            const target = feed.head;
-            const rows = await listEmissions(db, { filter, pastSeq: cursor, maxSeq: target, limit: PAGE });
-            const batch = new EmissionBatch(db, rows);
-            for (const emission of rows) {
-              if (signal.aborted) return;
-              yield { emission, batch };
-              cursor = emission.seq;
-            }
-            const last = rows[rows.length - 1];
-            cursor = rows.length === PAGE && last !== undefined ? last.seq : Math.max(cursor, target);
-            continue;
-          }
-          const next = tap.queue.shift();
-          if (next !== undefined) {
-            if (group !== undefined && !(await next.batch.groupsByResult()).get(next.emission.resultId)?.includes(group)) continue;
-            if (signal.aborted) return;
-            yield next;
-            cursor = next.emission.seq;
-            continue;
-          }
-          if (tap.ended !== undefined) {
-            if (tap.ended.error !== undefined) throw tap.ended.error;
-            return;
-          }
-          // Left the hand-out for falling behind: catch up from the last one yielded.
-          if (!tap.live) continue;
-          await new Promise<void>((resolve) => {
-            const done = (): void => {
-              tap.wake = undefined;
-              signal.removeEventListener('abort', done);
-              resolve();
-            };
-            tap.wake = done;
-            signal.addEventListener('abort', done);
-          });
-        }
-      } finally {
-        feed.untap(tap);
-      }
-    });
+  followEmissions(after: number | null, filter: CommonFilter | null | undefined): EmissionStream {
+    return new EmissionStream(this, after, filter);
   }
 
   /** See `followResults`. */
@@ -529,7 +511,7 @@ export class LiveFeed {
             continue;
           }
           const batch = await feed.resultBatch(ids);
-          for (const result of batch.results) if (matches(result)) yield { result, batch };
+          for (const event of batch.events) if (matches(event.result)) yield event;
         }
       } finally {
         off();
@@ -551,6 +533,146 @@ export class LiveFeed {
     await this.leaseWrites;
     await Promise.all(stops.map((s) => s()));
     this.events.removeAllListeners();
+  }
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * One subscriber's emissions (see `followEmissions`): pulled with `next()`,
+ * or, while it is live with nothing queued, pushed to it as the follower
+ * hands them out (`startPush`), which spares a round of promises per
+ * emission and subscriber; a pushed subscriber that falls behind goes back
+ * to pulling (`stopPush`) and catches up from the table.
+ */
+export class EmissionStream implements AsyncIterableIterator<LiveEmission> {
+  private tap: Tap | undefined;
+  private opening: Promise<Tap> | undefined;
+  /** Every matching emission up to this seq was handed to the subscriber; undefined until the stream has opened. */
+  private cursor: number | undefined;
+  /** A page read while catching up, and the cursor once it is all handed out. */
+  private page: LiveEmission[] = [];
+  private pageTop = 0;
+  private readonly accepts: (emission: EmissionView) => boolean;
+  private readonly group: string | undefined;
+  private closed = false;
+  /** The cursor when pushing began. */
+  private pushedFrom = 0;
+
+  constructor(
+    private readonly feed: LiveFeed,
+    private readonly after: number | null,
+    private readonly filter: CommonFilter | null | undefined,
+  ) {
+    this.accepts = emissionMatcher(filter);
+    this.group = filter?.group ?? undefined;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private async open(): Promise<Tap> {
+    this.opening ??= this.feed.tap(this.accepts).then((tap) => {
+      this.tap = tap;
+      this.cursor = this.after ?? this.feed.head;
+      if (this.closed) this.feed.untap(tap);
+      return tap;
+    });
+    return this.opening;
+  }
+
+  async next(): Promise<IteratorResult<LiveEmission, undefined>> {
+    if (this.closed) return DONE;
+    const tap = this.tap ?? (await this.open());
+    const feed = this.feed;
+    while (!this.closed) {
+      const paged = this.page.shift();
+      if (paged !== undefined) {
+        this.cursor = paged.emission.seq;
+        return { done: false, value: paged };
+      }
+      const cursor = Math.max(this.cursor ?? 0, this.pageTop);
+      this.cursor = cursor;
+      if (!tap.live && !feed.join(tap, cursor)) {
+        const target = feed.head;
+        const rows = await listEmissions(feed.db, { filter: this.filter, pastSeq: cursor, maxSeq: target, limit: PAGE });
+        const batch = new EmissionBatch(feed.db, rows);
+        this.page = rows.map((emission) => ({ emission, batch }));
+        const last = rows[rows.length - 1];
+        this.pageTop = rows.length === PAGE && last !== undefined ? last.seq : Math.max(cursor, target);
+        continue;
+      }
+      const next = tap.queue.shift();
+      if (next !== undefined) {
+        if (this.group !== undefined && !(await next.batch.groupsByResult()).get(next.emission.resultId)?.includes(this.group)) continue;
+        if (this.closed) break;
+        this.cursor = next.emission.seq;
+        return { done: false, value: next };
+      }
+      if (tap.ended !== undefined) {
+        this.closed = true;
+        if (tap.ended.error !== undefined) throw tap.ended.error;
+        return DONE;
+      }
+      // Left the hand-out for falling behind: catch up from the last one handed out.
+      if (!tap.live) continue;
+      await new Promise<void>((resolve) => {
+        tap.wake = () => {
+          tap.wake = undefined;
+          resolve();
+        };
+      });
+    }
+    return DONE;
+  }
+
+  /**
+   * From now on, hands this stream's emissions to `push` in the follower's
+   * hand-out instead of queueing them for `next()`. Only while the stream is
+   * live and has nothing left to pull (else false, and nothing changes), and
+   * without a `group` filter, which needs a read per batch first.
+   */
+  startPush(push: EmissionPush): boolean {
+    const tap = this.tap;
+    if (this.closed || tap === undefined || !tap.live || tap.ended !== undefined || tap.queue.length > 0 || this.page.length > 0 || this.group !== undefined) {
+      return false;
+    }
+    this.pushedFrom = this.cursor ?? 0;
+    tap.push = push;
+    return true;
+  }
+
+  /**
+   * Back to `next()`: the subscriber got every emission pushed up to `last`
+   * (none: up to where pushing began) and catches up from the table past it.
+   */
+  stopPush(last: LiveEmission | undefined): void {
+    const tap = this.tap;
+    if (tap === undefined || tap.push === undefined) return;
+    tap.push = undefined;
+    this.cursor = last?.emission.seq ?? this.pushedFrom;
+    this.pageTop = 0;
+    tap.live = false;
+    tap.queue = [];
+  }
+
+  async return(_value?: unknown): Promise<IteratorReturnResult<undefined>> {
+    if (!this.closed) {
+      this.closed = true;
+      const tap = this.tap;
+      if (tap !== undefined) {
+        tap.push = undefined;
+        tap.wake?.();
+        this.feed.untap(tap);
+      }
+    }
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorReturnResult<undefined>> {
+    await this.return();
+    throw error;
   }
 }
 
@@ -604,7 +726,7 @@ export function followEmissions(
   feed: LiveFeed,
   after: number | null,
   filter: CommonFilter | null | undefined,
-): AsyncGenerator<LiveEmission> {
+): EmissionStream {
   return feed.followEmissions(after, filter);
 }
 

@@ -9,6 +9,7 @@ import type { LiveFeed } from '../emissions/stream.ts';
 import { type ItemView, itemsByIds, type TaskStateView, taskStatesByIds, taskStatesOfItems } from '../items/queries.ts';
 import { resultsByIds, type TestcaseView, testcasesByIds } from '../results/queries.ts';
 import type { Recorder } from '../results/record.ts';
+import type { FrameSink } from './events.ts';
 import type { NodeTypename } from './ids.ts';
 import type { EmissionView, ResultView } from '../results/views.ts';
 
@@ -34,6 +35,8 @@ export interface Context extends Services {
   /** The `Authorization` header (HTTP) or connection parameter (graphql-ws). */
   authorization: string | null;
   loaders: Loaders;
+  /** Set by graphql-ws for a subscription: where its frames can be written directly (src/graphql/events.ts). */
+  frames?: FrameSink;
 }
 
 function byKey<K, V extends object>(

@@ -10,6 +10,7 @@ import { describeFault, isDatabaseFault } from '../db/faults.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { UserError } from '../errors.ts';
 import { type Context, createContext, type Services } from './context.ts';
+import { shareSubscriptionEvents } from './events.ts';
 import { renderGraphiQLPage } from './graphiql.ts';
 import { checkArguments } from './inputs.ts';
 import { checkQueryLimits, type ParseLimits, parseWithinLimits, type QueryLimits } from './limits.ts';
@@ -247,6 +248,13 @@ export function createYogaApp(services: Services, options: YogaAppOptions = {}):
   const outcomes = allOutcomes(services.config);
   const schema = buildSchema({ outcomes, maxBatch: services.config.maxBatch });
   const limits = limitsOf(services.config);
+  const logging = yogaLogging(options.logger ?? silentLogger());
+  // What yoga's masking does with our maskError: logs the errors it changed.
+  const maskShared = (error: GraphQLError, message: string): Error => {
+    const masked = toGraphQLError(error, message);
+    if (masked !== error) logging.error(error);
+    return masked;
+  };
   return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -254,7 +262,7 @@ export function createYogaApp(services: Services, options: YogaAppOptions = {}):
     landingPage: false,
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
     renderGraphiQL: renderGraphiQLPage,
-    logging: yogaLogging(options.logger ?? silentLogger()),
+    logging,
     context: ({ request, connectionParams }) => {
       const fromWs = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
       const authorization = request?.headers.get('authorization') ?? (typeof fromWs === 'string' ? fromWs : null);
@@ -262,6 +270,11 @@ export function createYogaApp(services: Services, options: YogaAppOptions = {}):
     },
     maskedErrors: { maskError: toGraphQLError },
     plugins: [
+      shareSubscriptionEvents({
+        maskError: maskShared,
+        callerOf: (context) => (context as Context).authorization,
+        sinkOf: (context) => (context as Context).frames,
+      }),
       limitParsing(limits.parse),
       explainBadQueryString(),
       explainOutcomeErrors(outcomes),
