@@ -102,7 +102,7 @@ interface Tap {
   wake: (() => void) | undefined;
   /** Set when the follower failed or stopped: the stream ends with it. */
   ended: { error: unknown } | undefined;
-  /** Set while the subscriber takes its emissions pushed (see `EmissionStream.startPush`): nothing is queued then. */
+  /** Set while the subscriber takes its emissions pushed (see `EmissionStream.nextOrPush`): nothing is queued then. */
   push: EmissionPush | undefined;
 }
 
@@ -541,7 +541,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 /**
  * One subscriber's emissions (see `followEmissions`): pulled with `next()`,
  * or, while it is live with nothing queued, pushed to it as the follower
- * hands them out (`startPush`), which spares a round of promises per
+ * hands them out (`nextOrPush`), which spares a round of promises per
  * emission and subscriber; a pushed subscriber that falls behind goes back
  * to pulling (`stopPush`) and catches up from the table.
  */
@@ -582,7 +582,21 @@ export class EmissionStream implements AsyncIterableIterator<LiveEmission> {
     return this.opening;
   }
 
-  async next(): Promise<IteratorResult<LiveEmission, undefined>> {
+  next(): Promise<IteratorResult<LiveEmission, undefined>> {
+    return this.pull(undefined) as Promise<IteratorResult<LiveEmission, undefined>>;
+  }
+
+  /**
+   * `next()`, except that once the stream is live with nothing left to pull,
+   * it hands the following emissions to `push` in the follower's hand-out
+   * instead of queueing them, and resolves with `'pushing'`. A stream with a
+   * `group` filter (which needs a read per batch first) is only pulled.
+   */
+  nextOrPush(push: EmissionPush): Promise<IteratorResult<LiveEmission, undefined> | 'pushing'> {
+    return this.pull(this.group === undefined ? push : undefined);
+  }
+
+  private async pull(push: EmissionPush | undefined): Promise<IteratorResult<LiveEmission, undefined> | 'pushing'> {
     if (this.closed) return DONE;
     const tap = this.tap ?? (await this.open());
     const feed = this.feed;
@@ -617,6 +631,11 @@ export class EmissionStream implements AsyncIterableIterator<LiveEmission> {
       }
       // Left the hand-out for falling behind: catch up from the last one handed out.
       if (!tap.live) continue;
+      if (push !== undefined) {
+        this.pushedFrom = cursor;
+        tap.push = push;
+        return 'pushing';
+      }
       await new Promise<void>((resolve) => {
         tap.wake = () => {
           tap.wake = undefined;
@@ -625,22 +644,6 @@ export class EmissionStream implements AsyncIterableIterator<LiveEmission> {
       });
     }
     return DONE;
-  }
-
-  /**
-   * From now on, hands this stream's emissions to `push` in the follower's
-   * hand-out instead of queueing them for `next()`. Only while the stream is
-   * live and has nothing left to pull (else false, and nothing changes), and
-   * without a `group` filter, which needs a read per batch first.
-   */
-  startPush(push: EmissionPush): boolean {
-    const tap = this.tap;
-    if (this.closed || tap === undefined || !tap.live || tap.ended !== undefined || tap.queue.length > 0 || this.page.length > 0 || this.group !== undefined) {
-      return false;
-    }
-    this.pushedFrom = this.cursor ?? 0;
-    tap.push = push;
-    return true;
   }
 
   /**

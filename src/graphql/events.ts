@@ -12,7 +12,7 @@
  * the same result (and, for pushing, the same JSON) to every member.
  *
  * A member whose transport gave it a `FrameSink` (graphql-ws, see
- * src/app.ts) and whose stream can push (`EmissionStream.startPush`) takes
+ * src/app.ts) and whose stream can push (`EmissionStream.nextOrPush`) takes
  * its live events pushed: the follower's hand-out delivers a batch to every
  * member's group in one synchronous step, the group executes the batch's
  * events together (their loads batch into one read per kind) and writes
@@ -34,7 +34,9 @@ export interface FrameSink {
 
 /** What a source stream must offer to be pushed (see `EmissionStream`). */
 export interface PushSource<T> extends AsyncIterator<T> {
-  startPush(push: { deliver(events: readonly T[]): void; ended(error: unknown): void }): boolean;
+  /** `next()`, or, once live with nothing to pull, pushing to `push` from then on (`'pushing'`). */
+  nextOrPush(push: { deliver(events: readonly T[]): void; ended(error: unknown): void }): Promise<IteratorResult<T, undefined> | 'pushing'>;
+  /** Back to `next()`, after `last` (none: after where pushing began). */
   stopPush(last: T | undefined): void;
 }
 
@@ -51,7 +53,7 @@ export interface ShareOptions {
 }
 
 function isPushSource(source: object): source is PushSource<object> {
-  return typeof (source as Partial<PushSource<object>>).startPush === 'function' && typeof (source as Partial<PushSource<object>>).stopPush === 'function';
+  return typeof (source as Partial<PushSource<object>>).nextOrPush === 'function' && typeof (source as Partial<PushSource<object>>).stopPush === 'function';
 }
 
 interface Shared {
@@ -67,8 +69,8 @@ interface Shared {
 const variablesBelowRoot = perDocument((_schema, document) => {
   const names = new Set<string>();
   visit(document, {
-    Variable(node, _key, _parent, _path, ancestors) {
-      const kinds = ancestors.filter((a): a is ASTNode => !Array.isArray(a) && typeof (a as ASTNode).kind === 'string').map((a) => a.kind);
+    Variable(node, _key, parent, _path, ancestors) {
+      const kinds = [...ancestors, parent].filter((a): a is ASTNode => a !== undefined && !Array.isArray(a) && typeof (a as ASTNode).kind === 'string').map((a) => a.kind);
       if (kinds[2] === Kind.VARIABLE_DEFINITION) return;
       const rootArgument = kinds[1] === Kind.OPERATION_DEFINITION && kinds[2] === Kind.SELECTION_SET && kinds[3] === Kind.FIELD && kinds[4] === Kind.ARGUMENT;
       if (!rootArgument) names.add(node.name.value);
@@ -173,8 +175,11 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 class SharedStream implements AsyncIterableIterator<ExecutionResult> {
   private closed = false;
   private pushing = false;
-  /** Resolves the `next()` that waits while events are pushed. */
-  private wake: ((why: 'pull' | 'end') => void) | undefined;
+  /** Wakes the `next()` that waits while events are pushed, with why (kept until it looks). */
+  private wake: (() => void) | undefined;
+  private why: 'pull' | 'end' | undefined;
+  /** The last event written to the sink since pushing began. */
+  private lastPushed: object | undefined;
   private over: { error: unknown } | undefined;
 
   constructor(
@@ -190,16 +195,24 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
   async next(): Promise<IteratorResult<ExecutionResult, undefined>> {
     const source = this.source;
     while (!this.closed) {
-      if (this.sink !== undefined && isPushSource(source) && this.over === undefined && source.startPush(this)) {
-        this.pushing = true;
-        const why = await new Promise<'pull' | 'end'>((resolve) => {
-          this.wake = resolve;
-        });
+      const push = this.sink !== undefined && isPushSource(source) && this.over === undefined;
+      // Set first: the source may hand out events before this continues.
+      this.pushing = push;
+      this.lastPushed = undefined;
+      const pulled = push ? await source.nextOrPush(this) : await source.next();
+      if (pulled === 'pushing') {
+        if (this.why === undefined && !this.closed) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+          });
+        }
+        const why = this.why;
+        this.why = undefined;
         this.wake = undefined;
         if (why === 'pull') continue;
         break;
       }
-      const pulled = await source.next();
+      this.pushing = false;
       if (pulled.done === true || this.closed) break;
       return { done: false, value: (await this.group.resultOf(pulled.value)).result };
     }
@@ -219,7 +232,7 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
     void this.group.tail.then(() => {
       this.over = { error };
       this.pushing = false;
-      this.wake?.('end');
+      this.rouse('end');
     });
   }
 
@@ -227,20 +240,24 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
   write(events: readonly object[], results: ReadonlyMap<object, Shared>): void {
     const sink = this.sink;
     if (!this.pushing || sink === undefined) return;
-    let last: object | undefined;
     for (const event of events) {
       if (sink.backlog > PUSH_BACKLOG) {
         this.pushing = false;
-        (this.source as PushSource<object>).stopPush(last);
-        this.wake?.('pull');
+        (this.source as PushSource<object>).stopPush(this.lastPushed);
+        this.rouse('pull');
         return;
       }
       const shared = results.get(event);
       if (shared === undefined) continue;
       shared.json ??= payloadJson(shared.result);
       sink.next(shared.json);
-      last = event;
+      this.lastPushed = event;
     }
+  }
+
+  private rouse(why: 'pull' | 'end'): void {
+    if (this.why !== 'end') this.why = why;
+    this.wake?.();
   }
 
   private finish(): void {
@@ -253,7 +270,7 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
   async return(): Promise<IteratorReturnResult<undefined>> {
     const wasClosed = this.closed;
     this.finish();
-    this.wake?.('end');
+    this.rouse('end');
     if (!wasClosed) await this.source.return?.();
     return DONE;
   }

@@ -4,7 +4,9 @@
  *
  *   idle     1,000 subscriptions of `emissions { seq outcome item { name } }` on 10 connections,
  *            nothing recorded: database transactions a second (the process's one follower polls)
- *   load     recordResult paced at 500/s, every result a state change, first with 1 subscriber,
+ *   load     500 results/s, every one a state change, recorded 10 to a recordResults call (50 calls/s:
+ *            single calls at 500/s would take most of the 2-core machine for the recording alone),
+ *            first with 1 subscriber,
  *            then with 500 (5 connections of 100): time from the mutation's answer (after its
  *            commit) to each subscriber's frame, and database transactions per emission, which
  *            must not grow with the subscribers
@@ -14,12 +16,15 @@
  * reading subtracted). Backends report their counts late (see SETTLE_MS), so
  * each window starts after a pause and each reading waits a little first.
  */
-import { Api, transportFromEnv } from './client.ts';
+import { Api, RECORD_MANY, type RecordManyData, transportFromEnv } from './client.ts';
 import { Crowd, now } from './crowd.ts';
 import { pacedLoop, type PacedResult } from './load.ts';
 import { type BenchDatabase, createBenchDatabase, processCpu, type ServerChild, startServerChild } from './server.ts';
 import { Samples } from './stats.ts';
 import { Workload } from './workload.ts';
+
+/** Results a recordResults call of the load records. */
+export const FANOUT_BATCH = 10;
 
 const FOLLOW = 'subscription BenchFanout($after: Int) { emissions(after: $after) { seq outcome item { name } } }';
 /**
@@ -70,6 +75,10 @@ export async function fanout(
     const work = new Workload({ testcases: 50, builds: 2000, flip: 1 });
     const recordOne = async (): Promise<number | undefined> =>
       (await api.recordOne(work.input(work.randomKey()))).recordResult.emission?.seq;
+    const recordBatch = async (): Promise<number[]> => {
+      const inputs = Array.from({ length: FANOUT_BATCH }, () => work.input(work.randomKey()));
+      return (await api.request<RecordManyData>(RECORD_MANY, { inputs })).recordResults.emissions.map((e) => e.seq);
+    };
     // Idle first, on a store with almost nothing in it: the writes of a
     // warm-up would go on costing transactions after it (autovacuum, analyze,
     // counts reported late) and land in the window.
@@ -91,7 +100,7 @@ export async function fanout(
     await idleCrowd.close();
     crowds.pop();
 
-    await pacedLoop({ rate: options.rate, durationMs: options.warmupMs, send: async () => void (await recordOne()) });
+    await pacedLoop({ rate: options.rate / FANOUT_BATCH, durationMs: options.warmupMs, send: async () => void (await recordBatch()) });
     const runs: FanoutLoadRun[] = [];
     for (const subscribers of [1, options.subscribers]) {
       base = await api.lastSeq();
@@ -107,11 +116,12 @@ export async function fanout(
       const x0 = await transactions(db);
       const cpu0 = processCpu(server.pid);
       const load = await pacedLoop({
-        rate: options.rate,
+        rate: options.rate / FANOUT_BATCH,
         durationMs: options.durationMs,
         send: async () => {
-          const seq = await recordOne();
-          if (seq !== undefined) ackAt.set(seq, now());
+          const seqs = await recordBatch();
+          const at = now();
+          for (const seq of seqs) ackAt.set(seq, at);
         },
       });
       const serverCpu = processCpu(server.pid) - cpu0;

@@ -41,8 +41,8 @@
  *              unsigned and signed
  *
  *   7          live clients at scale (issue 11), on a database and server of their own; see fanout.ts:
- *              1,000 idle subscriptions: transactions/s; recordResult paced at 500/s, every result a
- *              state change, with 1 and with 500 subscribers of `emissions { seq outcome item { name } }`:
+ *              1,000 idle subscriptions: transactions/s; 500 results/s in recordResults calls of 10,
+ *              every result a state change, with 1 and with 500 subscribers of `emissions { seq outcome item { name } }`:
  *              commit-to-subscriber latency, and transactions per emission (the same for both)
  *
  *   0          this machine with no resultsbus code: a bare node:http server driven by the same
@@ -57,7 +57,7 @@ import { parseEmissionPayload } from '../../src/emissions/stream.ts';
 import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
 import { bridgeLatency, bridgeThroughput } from './bridge.ts';
 import { bareHttp, commitCeiling } from './ceilings.ts';
-import { fanout } from './fanout.ts';
+import { FANOUT_BATCH, fanout } from './fanout.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
 import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
@@ -458,7 +458,7 @@ async function main(): Promise<void> {
     }
     if (chosen.has('7')) {
       console.log(
-        `\n[7] live clients: ${count(TARGETS.idleSubscriptions)} idle subscriptions; then recordResult paced at ${TARGETS.pacedRate}/s, every result a state change, with 1 and with ${TARGETS.fanoutSubscribers} subscribers of emissions { seq outcome item { name } }`,
+        `\n[7] live clients: ${count(TARGETS.idleSubscriptions)} idle subscriptions; then ${TARGETS.pacedRate} results/s (recordResults of ${FANOUT_BATCH}), every result a state change, with 1 and with ${TARGETS.fanoutSubscribers} subscribers of emissions { seq outcome item { name } }`,
       );
       const r = await fanout(baseUrl, {
         rate: TARGETS.pacedRate,
