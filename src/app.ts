@@ -4,11 +4,11 @@
  * database handle belongs to the caller.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './auth/tokens.ts';
 import { Bridge, bridgeSettings, envelopeOptions } from './bridge/bridge.ts';
 import { bridgeStatus } from './bridge/cursor.ts';
@@ -19,7 +19,7 @@ import type { Database } from './db/client.ts';
 import { describeFault } from './db/faults.ts';
 import { LiveFeed } from './emissions/stream.ts';
 import { createContext, type Services } from './graphql/context.ts';
-import type { FrameSink } from './graphql/events.ts';
+import { frameSink } from './graphql/ws-frames.ts';
 import { shortRoad, takesShortRoad } from './graphql/http.ts';
 import { createYogaApp, type Yoga } from './graphql/yoga.ts';
 import { createLogger, type Logger, requestIdOf, withRequestId } from './log.ts';
@@ -48,38 +48,6 @@ function envelopedRoot(args: ExecutionArgs): EnvelopedRoot {
   const root = args.rootValue as Partial<EnvelopedRoot> | undefined;
   if (!root?.execute || !root.subscribe) throw new Error('graphql-ws operation was not prepared by onSubscribe');
   return root as EnvelopedRoot;
-}
-
-/** Sockets corked in this turn of the event loop, uncorked together once it is over. */
-const corked = new Set<Socket>();
-
-function uncorkAll(): void {
-  for (const socket of corked) socket.uncork();
-  corked.clear();
-}
-
-/**
- * Where `next` messages of subscription `id` are written without waiting
- * for the socket (events.ts pushes live events here): as graphql-ws would
- * write them, with the socket corked until the end of the event loop's turn,
- * so that the frames of one hand-out leave in one write.
- */
-function frameSink(ws: WebSocket, tcp: Socket, id: string): FrameSink {
-  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  return {
-    next: (payload) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      if (!corked.has(tcp)) {
-        if (corked.size === 0) setImmediate(uncorkAll);
-        tcp.cork();
-        corked.add(tcp);
-      }
-      ws.send(`${prefix}${payload}}`);
-    },
-    get backlog() {
-      return ws.bufferedAmount;
-    },
-  };
 }
 
 /** How long `/readyz` waits for the database's answer before it says 503, in ms. */
@@ -196,7 +164,7 @@ export class App {
       });
     });
     // One size limit for both transports: a larger message closes the socket with 1009.
-    const wsServer = new WebSocketServer({ server, path: this.yoga.graphqlEndpoint, maxPayload: maxBodyBytes });
+    const wsServer = new WebSocketServer({ server, path: this.yoga.graphqlEndpoint, maxPayload: maxBodyBytes, perMessageDeflate: false });
     const yoga = this.yoga;
     const disposable = useServer(
       {

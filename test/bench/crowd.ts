@@ -6,7 +6,15 @@
  * (`performance.timeOrigin + performance.now()`).
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { performance as nodePerformance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+
+const BRACE = 0x7b;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const SEQ = Buffer.from('"seq":');
+const NEXT = Buffer.from('","type":"next"');
+const NEXT_PREFIX_MIN = 30;
 
 /** The server's default cap per connection. */
 const PER_CONNECTION = 100;
@@ -35,6 +43,7 @@ export class Crowd {
   private readonly arrivals: Float64Array;
   private readonly received: Int32Array;
   firstError: unknown;
+  private busyReply: ((busy: { idle: number; active: number }) => void) | undefined;
 
   constructor(
     wsUrl: string,
@@ -58,8 +67,9 @@ export class Crowd {
     const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
     this.worker = new Worker(boot, { eval: true, workerData: data });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.on('message', (message: { error?: string }) => {
+    this.worker.on('message', (message: { error?: string; busy?: { idle: number; active: number } }) => {
       if (message.error !== undefined) this.firstError ??= message.error;
+      if (message.busy !== undefined) this.busyReply?.(message.busy);
     });
     this.worker.on('error', (error) => {
       this.firstError ??= error;
@@ -85,6 +95,14 @@ export class Crowd {
     }
   }
 
+  /** The worker's event loop time so far, busy and idle (ms): how much of a core receiving takes. */
+  busy(): Promise<{ idle: number; active: number }> {
+    return new Promise((resolve) => {
+      this.busyReply = resolve;
+      this.worker.postMessage('busy');
+    });
+  }
+
   async close(): Promise<void> {
     this.worker.postMessage('close');
     // A worker that does not end on its own (a socket left open) is ended.
@@ -101,19 +119,21 @@ export class Crowd {
  * frame's type and id, and reads the seq from it.
  */
 function connect(data: CrowdData, first: number, count: number, arrivals: Float64Array, received: Int32Array, report: (error: unknown) => void): WebSocket {
-  const socket = new WebSocket(data.wsUrl, 'graphql-transport-ws');
+  // Frames are read as bytes: no UTF-8 check, no string per frame.
+  const socket = new WebSocket(data.wsUrl, 'graphql-transport-ws', { skipUTF8Validation: true, perMessageDeflate: false });
   socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
   socket.on('error', report);
   socket.on('message', (raw: Buffer) => {
     const at = now();
-    const text = raw.toString();
     // {"id":"<i>","type":"next","payload":{"data":{"emissions":{"seq":<n>,...
-    if (text.startsWith('{"id":"')) {
-      const idEnd = text.indexOf('"', 7);
-      const i = Number(text.slice(7, idEnd));
-      const seqAt = text.indexOf('"seq":', idEnd);
-      if (text.startsWith(',"type":"next"', idEnd + 1) && seqAt > 0 && i >= first && i < first + count) {
-        const seq = Number.parseInt(text.slice(seqAt + 6, seqAt + 22), 10);
+    if (raw.length > NEXT_PREFIX_MIN && raw[0] === BRACE && (raw[7] ?? 0) >= DIGIT_0 && (raw[7] ?? 0xff) <= DIGIT_9) {
+      let p = 7;
+      let i = 0;
+      for (let c = raw[p] ?? 0; c >= DIGIT_0 && c <= DIGIT_9; c = raw[++p] ?? 0) i = i * 10 + c - DIGIT_0;
+      const seqAt = raw.indexOf(SEQ, p);
+      if (raw.indexOf(NEXT, p) === p && seqAt > 0 && i >= first && i < first + count) {
+        let seq = 0;
+        for (let q = seqAt + SEQ.length, c = raw[q] ?? 0; c >= DIGIT_0 && c <= DIGIT_9; c = raw[++q] ?? 0) seq = seq * 10 + c - DIGIT_0;
         const k = seq - data.base;
         const slot = i * data.capacity + k;
         if (k >= 0 && k < data.capacity && arrivals[slot] === 0) {
@@ -123,6 +143,7 @@ function connect(data: CrowdData, first: number, count: number, arrivals: Float6
         return;
       }
     }
+    const text = raw.toString();
     const message = JSON.parse(text) as { type: string; id?: string; payload?: unknown };
     if (message.type === 'connection_ack') {
       for (let i = first; i < first + count; i++) {
@@ -146,6 +167,10 @@ function runWorker(data: CrowdData): void {
     sockets.push(connect(data, first, Math.min(PER_CONNECTION, data.size - first), arrivals, received, report));
   }
   parentPort?.on('message', (message: unknown) => {
+    if (message === 'busy') {
+      const { idle, active } = nodePerformance.eventLoopUtilization();
+      parentPort?.postMessage({ busy: { idle, active } });
+    }
     if (message !== 'close') return;
     void Promise.all(
       sockets.map(

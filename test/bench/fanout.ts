@@ -53,6 +53,8 @@ export interface FanoutLoadRun {
   missing: number;
   transactionsPerEmission: number;
   serverCpu: number;
+  /** Share of one core the subscribers' worker was busy receiving during the load. */
+  clientBusy: number;
 }
 
 export interface FanoutResult {
@@ -115,6 +117,7 @@ export async function fanout(
       const ackAt = new Map<number, number>();
       const x0 = await transactions(db);
       const cpu0 = processCpu(server.pid);
+      const busy0 = await crowd.busy();
       const load = await pacedLoop({
         rate: options.rate / FANOUT_BATCH,
         durationMs: options.durationMs,
@@ -125,6 +128,8 @@ export async function fanout(
         },
       });
       const serverCpu = processCpu(server.pid) - cpu0;
+      const busy1 = await crowd.busy();
+      const clientBusy = (busy1.active - busy0.active) / Math.max(1, busy1.active - busy0.active + busy1.idle - busy0.idle);
       const total = Math.max(0, ...ackAt.keys()) - base;
       await crowd.waitFor(total, 30_000);
       const x1 = await transactions(db);
@@ -137,7 +142,7 @@ export async function fanout(
           else latency.add(at - ack);
         }
       }
-      runs.push({ subscribers, load, emissions: ackAt.size, latency, missing, transactionsPerEmission: (x1 - x0 - 1) / Math.max(1, ackAt.size), serverCpu });
+      runs.push({ subscribers, load, emissions: ackAt.size, latency, missing, transactionsPerEmission: (x1 - x0 - 1) / Math.max(1, ackAt.size), serverCpu, clientBusy });
       await crowd.close();
       crowds.pop();
     }

@@ -479,7 +479,7 @@ async function main(): Promise<void> {
         note(
           `${run.subscribers} subscriber(s): load ${rate(achieved)} emissions/s, ${loadLine(run.load)}${run.load.skipped ? `, ${run.load.skipped} skipped` : ''}; ` +
             `${count(run.latency.count)} frames, ${run.missing} missing; p50 ${ms(run.latency.percentile(50))} p99 ${ms(run.latency.percentile(99))} max ${ms(run.latency.max)}; ` +
-            `${run.transactionsPerEmission.toFixed(2)} transactions per emission; server cpu ${((100 * run.serverCpu) / run.load.seconds).toFixed(0)}% of one core`,
+            `${run.transactionsPerEmission.toFixed(2)} transactions per emission; server cpu ${((100 * run.serverCpu) / run.load.seconds).toFixed(0)}% of one core, ${((1e6 * run.serverCpu) / Math.max(1, run.latency.count)).toFixed(1)} µs per frame; subscribers' worker busy ${(100 * run.clientBusy).toFixed(0)}%`,
         );
       }
       const big = r.runs[r.runs.length - 1];
