@@ -129,4 +129,36 @@ describe(`pushed subscription events (${engine})`, () => {
     expect(queries.filter((q) => /from "results" .* where "results"."item_id" = \$1/.test(q))).toHaveLength(2);
     for (const s of [anonymous, signed, alike]) await s.iterator.return?.();
   });
+
+  it('pushed frames of every size reach graphql-ws clients whole, several subscriptions on one socket', async () => {
+    const client = server.wsClient();
+    const base = await latestSeq();
+    const NOTES = 'subscription ($after: Int) { emissions(after: $after) { seq result { note } } }';
+    const SEQS = 'subscription ($after: Int) { emissions(after: $after) { seq } }';
+    const got: Array<Array<{ emissions: { seq: number; result?: { note: string | null } } }>> = [[], [], []];
+    const failures: unknown[] = [];
+    const disposers = [NOTES, NOTES, SEQS].map((query, i) =>
+      client.subscribe<{ emissions: { seq: number; result?: { note: string | null } } }>(
+        { query, variables: { after: base } },
+        { next: (value) => void (value.errors ? failures.push(value.errors) : got[i]?.push(value.data as never)), error: (e) => failures.push(e), complete: () => {} },
+      ),
+    );
+    const [warm] = await record('push-f', 1);
+    await waitUntil('the warm-up emission arrives', () => got.every((g) => g.length === 1));
+    // Frames under 126 bytes, under 64 KiB, and over it (multi-byte characters: lengths are bytes).
+    const notes = ['', 'x'.repeat(100), `${'é'.repeat(32_700)}!`];
+    const seqs: number[] = [];
+    for (const [i, note] of notes.entries()) {
+      const input = { testcase: 'dist.push', item: `push-g-${i}-1.fc40`, type: 'koji_build', outcome: 'PASSED', note };
+      seqs.push(...(await server.data<{ recordResults: { emissions: Array<{ seq: number }> } }>(RECORD_MANY, { inputs: [input] })).recordResults.emissions.map((e) => e.seq));
+    }
+    await waitUntil('every emission arrives', () => got.every((g) => g.length === 4) || failures.length > 0);
+    expect(failures).toEqual([]);
+    for (const g of got.slice(0, 2)) {
+      expect(g.map((v) => v.emissions.seq)).toEqual([warm, ...seqs]);
+      expect(g.slice(1).map((v) => v.emissions.result?.note)).toEqual(notes);
+    }
+    expect(got[2]?.map((v) => v.emissions)).toEqual([warm, ...seqs].map((seq) => ({ seq })));
+    for (const dispose of disposers) dispose();
+  });
 });
