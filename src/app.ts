@@ -21,8 +21,8 @@ import { LiveFeed } from './emissions/stream.ts';
 import { createContext, type Services } from './graphql/context.ts';
 import { frameSink } from './graphql/ws-frames.ts';
 import { shortRoad, takesShortRoad } from './graphql/http.ts';
-import { createYogaApp, type Yoga } from './graphql/yoga.ts';
-import { createLogger, type Logger, requestIdOf, withRequestId } from './log.ts';
+import { createYogaApp, logAnswerError, type Yoga } from './graphql/yoga.ts';
+import { createLogger, type Logger, requestIdOf } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Recorder } from './results/record.ts';
 
@@ -260,20 +260,17 @@ export class App {
     const reqId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', reqId);
     this.metrics.observe(req, res);
-    return withRequestId(reqId, this.routeRequest, req, res);
+    return this.route(req, res, reqId);
   }
 
-  /** `route`, bound once: no closure is made per request. */
-  private readonly routeRequest = (req: IncomingMessage, res: ServerResponse): Promise<void> => this.route(req, res);
-
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async route(req: IncomingMessage, res: ServerResponse, reqId: string): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
       let text: string;
       try {
         text = await this.metrics.render();
       } catch (error) {
-        this.logger.error({ err: error }, 'unexpected error');
+        this.logger.error({ err: error, reqId }, 'unexpected error');
         res.writeHead(500, { 'content-type': 'text/plain' }).end('cannot render the metrics\n');
         return;
       }
@@ -307,17 +304,17 @@ export class App {
     const { maxBodyBytes } = this.options.config;
     if (takesShortRoad(req, path ?? '', maxBodyBytes)) {
       try {
-        await shortRoad(this.yoga, req, res, maxBodyBytes);
+        await shortRoad(this.yoga, req, res, maxBodyBytes, reqId);
       } catch (error) {
         // The client went away, or was timed out (Node answered 408): nothing to answer, nothing unexpected.
         if (req.socket.destroyed) return;
-        this.yoga.logger.error(error);
+        logAnswerError(this.logger, error, reqId);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
       }
       return;
     }
-    await this.yoga.requestListener(req, res);
+    await this.yoga.handle(req, res, { reqId });
   }
 
   /**

@@ -1,10 +1,11 @@
 /**
  * The structured log of the long-running commands (`serve`, `bridge`): pino,
  * one JSON object a line, or one readable line per event when a person
- * watches. Every line written while an HTTP request is handled carries that
- * request's id (`reqId`), which the client got back in `x-request-id`.
+ * watches. A line about a request carries its id (`reqId`), which the client
+ * got back in `x-request-id`: it is passed along with the request (the
+ * GraphQL context, yoga's server context), not looked up from an
+ * AsyncLocalStorage, which on Node 20 costs on every promise of the process.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { LogFormat, LogLevel } from './config.ts';
@@ -28,12 +29,6 @@ export interface LoggerOptions {
   destination?: LogDestination;
 }
 
-interface RequestScope {
-  reqId: string;
-}
-
-const requests = new AsyncLocalStorage<RequestScope>();
-
 // What a caller may send as its own request id: short, printable, no spaces.
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 
@@ -41,16 +36,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 export function requestIdOf(header: string | string[] | undefined): string {
   const given = Array.isArray(header) ? header[0] : header;
   return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-/** Runs `fn(...args)` with `reqId` on every line logged until it (and what it started) is done. */
-export function withRequestId<A extends unknown[], T>(reqId: string, fn: (...args: A) => T, ...args: A): T {
-  return requests.run({ reqId }, fn, ...args);
-}
-
-/** The id of the request being handled, if any. */
-export function currentRequestId(): string | undefined {
-  return requests.getStore()?.reqId;
 }
 
 const MAX_MESSAGE = 2000;
@@ -116,10 +101,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: serializeError },
-      mixin: () => {
-        const reqId = currentRequestId();
-        return reqId === undefined ? {} : { reqId };
-      },
     },
     stream,
   );

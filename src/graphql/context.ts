@@ -35,6 +35,8 @@ export interface Context extends Services {
   /** The `Authorization` header (HTTP) or connection parameter (graphql-ws). */
   authorization: string | null;
   loaders: Loaders;
+  /** The HTTP request's id (`x-request-id`), for what is logged about it. */
+  reqId: string | undefined;
   /** Set by graphql-ws for a subscription: where its frames can be written directly (src/graphql/events.ts). */
   frames?: FrameSink;
 }
@@ -129,6 +131,6 @@ export async function branded<T>(typename: NodeTypename, row: Promise<T | undefi
   return value;
 }
 
-export function createContext(services: Services, authorization: string | null): Context {
-  return { ...services, authorization, loaders: createLoaders(services.db) };
+export function createContext(services: Services, authorization: string | null, reqId?: string): Context {
+  return { ...services, authorization, reqId, loaders: createLoaders(services.db) };
 }

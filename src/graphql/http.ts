@@ -135,18 +135,18 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
  * Answers a request that `takesShortRoad` accepted. Resolves once the answer
  * is written.
  */
-export async function shortRoad(yoga: Yoga, req: IncomingMessage, res: ServerResponse, maxBodyBytes: number): Promise<void> {
+export async function shortRoad(yoga: Yoga, req: IncomingMessage, res: ServerResponse, maxBodyBytes: number, reqId?: string): Promise<void> {
   const body = await readBody(req, maxBodyBytes);
   if (body === undefined) return send(res, tooLarge(yoga, req));
   const url = `http://${req.headers.host ?? 'localhost'}${req.url ?? '/graphql'}`;
   // The full road, with the body already read.
   const fullRoad = async (): Promise<void> =>
-    send(res, await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers: requestHeaders(req), body: body.toString('utf8') })));
+    send(res, await yoga.fetch(new yoga.fetchAPI.Request(url, { method: 'POST', headers: requestHeaders(req), body: body.toString('utf8') }), { reqId }));
   const params = plainJsonRequest(req) ? plainParams(body) : undefined;
   // Yoga says what is wrong with it.
   if (params === undefined) return fullRoad();
   const request = new yoga.fetchAPI.Request(url, { method: 'POST', headers: requestHeaders(req) });
-  const serverContext: ServerContext = {};
+  const serverContext: ServerContext = { reqId };
   const result = await yoga.getResultForParams({ params, request }, serverContext);
   if (result === undefined) throw new Error('yoga gave no result for a GraphQL request');
   if (Symbol.asyncIterator in result) {

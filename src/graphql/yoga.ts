@@ -20,6 +20,8 @@ import { allOutcomes } from '../config.ts';
 export type ServerContext = {
   /** Set for graphql-ws operations: the `connectionParams` of the socket. */
   connectionParams?: Record<string, unknown> | undefined;
+  /** Set for HTTP requests: the id the client gets back in `x-request-id` (src/app.ts). */
+  reqId?: string | undefined;
 };
 
 export type Yoga = YogaServerInstance<ServerContext, Context>;
@@ -146,12 +148,27 @@ export interface YogaAppOptions {
 }
 
 /**
+ * Logs an error that reached an answer: an unexpected one as an error line
+ * with its cause, a fault of the database as a warning (nobody's mistake, and
+ * passing), a user's mistake at debug.
+ */
+export function logAnswerError(logger: Logger, error: unknown, reqId: string | undefined): void {
+  const masked = toGraphQLError(error, 'Unexpected error.');
+  const code = masked instanceof GraphQLError ? masked.extensions['code'] : undefined;
+  const at = reqId === undefined ? {} : { reqId };
+  if (code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error, ...at }, 'unexpected error');
+  else if (code === 'DATABASE_UNAVAILABLE') logger.warn({ fault: describeFault(error), ...at }, 'a request failed: the database is unavailable');
+  else logger.debug({ err: error, code, ...at }, 'user error');
+}
+
+/**
  * Yoga's logger on pino. Yoga calls `error` with an error whenever masking
  * changed it; that is also the case for a user's mistake that the masking
  * only gave its code to, so the masking itself says which errors were
- * unexpected.
+ * unexpected. An error `logRequestErrors` logged already (with its request
+ * id) is not logged again.
  */
-function yogaLogging(logger: Logger): YogaLogger {
+function yogaLogging(logger: Logger, logged: WeakSet<object>): YogaLogger {
   const text = (args: unknown[]): string =>
     args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? `${a.name}: ${a.message}` : JSON.stringify(a))).join(' ');
   return {
@@ -162,15 +179,46 @@ function yogaLogging(logger: Logger): YogaLogger {
     info: (...args: unknown[]) => logger.info(text(args)),
     warn: (...args: unknown[]) => logger.warn(text(args)),
     error: (...args: unknown[]) => {
-      for (const error of args) {
-        const masked = toGraphQLError(error, 'Unexpected error.');
-        const code = masked instanceof GraphQLError ? masked.extensions['code'] : undefined;
-        if (code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'unexpected error');
-        // Nobody's mistake, and passing: one warning, with what the driver said.
-        else if (code === 'DATABASE_UNAVAILABLE') logger.warn({ fault: describeFault(error) }, 'a request failed: the database is unavailable');
-        else logger.debug({ err: error, code }, 'user error');
-      }
+      for (const error of args) if (!(typeof error === 'object' && error !== null && logged.has(error))) logAnswerError(logger, error, undefined);
     },
+  };
+}
+
+/**
+ * Logs the unexpected errors and database faults of an operation's answer
+ * with the request's id, where the context is at hand: before yoga masks
+ * them (its masking runs after these plugins), for results, subscription
+ * events and a subscription that fails. User mistakes are left to yoga's
+ * masking, which logs the ones it changed at debug.
+ */
+function logRequestErrors(logger: Logger, logged: WeakSet<object>): Plugin {
+  const log = (errors: readonly unknown[] | undefined, context: unknown): void => {
+    if (errors === undefined) return;
+    for (const error of errors) {
+      if (typeof error !== 'object' || error === null || logged.has(error)) continue;
+      const masked = toGraphQLError(error, 'Unexpected error.');
+      const code = masked instanceof GraphQLError ? masked.extensions['code'] : undefined;
+      if (code !== 'INTERNAL_SERVER_ERROR' && code !== 'DATABASE_UNAVAILABLE') continue;
+      logged.add(error);
+      logAnswerError(logger, error, (context as Partial<Context> | undefined)?.reqId);
+    }
+  };
+  return {
+    onExecute: ({ args }) => ({
+      onExecuteDone: ({ result }) => {
+        if ('errors' in result) log(result.errors, args.contextValue);
+      },
+    }),
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: ({ result }) => {
+        if (!(Symbol.asyncIterator in result)) {
+          log(result.errors, args.contextValue);
+          return undefined;
+        }
+        return { onNext: ({ result: next }) => log(next.errors, args.contextValue) };
+      },
+      onSubscribeError: ({ error }) => log([error], args.contextValue),
+    }),
   };
 }
 
@@ -248,7 +296,10 @@ export function createYogaApp(services: Services, options: YogaAppOptions = {}):
   const outcomes = allOutcomes(services.config);
   const schema = buildSchema({ outcomes, maxBatch: services.config.maxBatch });
   const limits = limitsOf(services.config);
-  const logging = yogaLogging(options.logger ?? silentLogger());
+  const logger = options.logger ?? silentLogger();
+  // Errors logged with their request id, which yoga's masking must not log again.
+  const logged = new WeakSet<object>();
+  const logging = yogaLogging(logger, logged);
   // What yoga's masking does with our maskError: logs the errors it changed.
   const maskShared = (error: GraphQLError, message: string): Error => {
     const masked = toGraphQLError(error, message);
@@ -263,10 +314,10 @@ export function createYogaApp(services: Services, options: YogaAppOptions = {}):
     graphiql: { title: 'resultsbus', subscriptionsProtocol: 'WS' },
     renderGraphiQL: renderGraphiQLPage,
     logging,
-    context: ({ request, connectionParams }) => {
+    context: ({ request, connectionParams, reqId }) => {
       const fromWs = connectionParams?.['authorization'] ?? connectionParams?.['Authorization'];
       const authorization = request?.headers.get('authorization') ?? (typeof fromWs === 'string' ? fromWs : null);
-      return createContext(services, authorization);
+      return createContext(services, authorization, reqId);
     },
     maskedErrors: { maskError: toGraphQLError },
     plugins: [
@@ -275,6 +326,7 @@ export function createYogaApp(services: Services, options: YogaAppOptions = {}):
         callerOf: (context) => (context as Context).authorization,
         sinkOf: (context) => (context as Context).frames,
       }),
+      logRequestErrors(logger, logged),
       limitParsing(limits.parse),
       explainBadQueryString(),
       explainOutcomeErrors(outcomes),
