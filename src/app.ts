@@ -103,7 +103,7 @@ export class App {
         onRecorded: (recorded) => this.metrics.recorded(recorded),
         notifyTag: feed.tag,
       }),
-      tokens: new TokenVerifier(database.db),
+      tokens: new TokenVerifier(database.db, undefined, config.writeAuth === 'token'),
     };
     this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
   }

@@ -48,6 +48,12 @@ export async function serve(argv: string[]): Promise<void> {
     logLevel: config.logLevel,
   };
   logger.info({ ...summary, host: config.host, port: config.port }, 'starting');
+  if (config.writeAuth === 'none') {
+    logger.warn(
+      { writeAuth: 'none' },
+      'WRITES ARE OPEN: RESULTSBUS_WRITE_AUTH=none, so anyone who reaches this server can record results (GraphQL and REST) without a token; set RESULTSBUS_WRITE_AUTH=token unless a gateway in front authenticates writers',
+    );
+  }
   const database = await openMigrated(config, config.dbPoolSize);
   const app = await App.create({ config, database, envelope, logger });
   let url: string;
