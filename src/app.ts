@@ -24,6 +24,7 @@ import { createYogaApp, type Yoga } from './graphql/yoga.ts';
 import { createLogger, type Logger, requestIdOf, withRequestId } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Recorder } from './results/record.ts';
+import { isRestPath, RestApi } from './rest/api.ts';
 
 export interface AppOptions {
   config: Config;
@@ -67,6 +68,8 @@ export class App {
   readonly logger: Logger;
   /** What `GET /metrics` reports; a registry of this app's own. */
   readonly metrics: Metrics;
+  /** ResultsDB's REST API v2.0 under `/api/v2.0`, on the same services. */
+  readonly rest: RestApi;
   private server: Server | undefined;
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
@@ -106,6 +109,7 @@ export class App {
       tokens: new TokenVerifier(database.db, undefined, config.writeAuth === 'token'),
     };
     this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
+    this.rest = new RestApi(this.services, this.logger);
   }
 
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
@@ -299,6 +303,10 @@ export class App {
     }
     if (path === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
+    if (isRestPath(path ?? '')) {
+      await this.rest.handle(req, res);
       return;
     }
     const { maxBodyBytes } = this.options.config;

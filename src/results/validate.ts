@@ -90,7 +90,7 @@ function checkNoControl(field: string, value: string): void {
   }
 }
 
-function checkName(field: string, value: unknown): string {
+export function checkName(field: string, value: unknown): string {
   if (typeof value !== 'string') throw badInput(field, 'must be a string');
   if (value.trim() === '') throw badInput(field, `must not be empty; give 1 to ${LIMITS.name} characters`);
   checkText(field, value, LIMITS.name);
@@ -128,7 +128,7 @@ function checkData(field: string, value: unknown): ResultData {
   return data;
 }
 
-function checkRefUrl(field: string, value: string): string {
+export function checkRefUrl(field: string, value: string): string {
   checkText(field, value, LIMITS.refUrl);
   // `new URL` would quietly drop a tab or line break; the stored URL is what was sent.
   checkNoControl(field, value);
