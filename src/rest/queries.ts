@@ -24,9 +24,19 @@ function textArray(values: readonly string[]): SQL {
 
 const NO_ARCH_DATA = sql`(r.arch = '' AND r.data ? 'arch')`;
 
+/**
+ * A key as an SQL literal, not a parameter: `DISTINCT ON` must find the
+ * same expressions, text for text, at the head of `ORDER BY`, and two
+ * parameters are two expressions. Keys hold no NUL (checkQuery).
+ */
+function keyLiteral(key: string): SQL {
+  return sql.raw(`'${key.replaceAll("'", "''")}'::text`);
+}
+
 /** `data[key]` as a jsonb list of strings (null when absent), with the key's columns for item, type and arch. */
 function dataList(key: string): SQL {
-  const stored = sql`CASE jsonb_typeof(r.data -> ${key}::text) WHEN 'array' THEN r.data -> ${key}::text WHEN 'string' THEN jsonb_build_array(r.data -> ${key}::text) END`;
+  const k = keyLiteral(key);
+  const stored = sql`CASE jsonb_typeof(r.data -> ${k}) WHEN 'array' THEN r.data -> ${k} WHEN 'string' THEN jsonb_build_array(r.data -> ${k}) END`;
   if (key === 'item') return sql`jsonb_build_array(i.name)`;
   if (key === 'type') return sql`jsonb_build_array(i.type)`;
   if (key === 'arch') return sql`CASE WHEN r.arch <> '' THEN jsonb_build_array(r.arch) ELSE ${stored} END`;
