@@ -15,8 +15,9 @@ import { stopOnSignals } from './signals.ts';
 
 export const usage = `Usage: resultsbus serve
 
-Serves the GraphQL API (HTTP and graphql-ws) on HOST:PORT, on PostgreSQL when
-DATABASE_URL is set and on embedded PGlite in RESULTSBUS_DATA_DIR otherwise.
+Serves the GraphQL API (HTTP and graphql-ws) and ResultsDB's REST API v2.0
+(/api/v2.0) on HOST:PORT, on PostgreSQL when DATABASE_URL is set and on
+embedded PGlite in RESULTSBUS_DATA_DIR otherwise.
 Applies migrations first. When no API token exists yet, creates one named
 "default" and prints it once. Unless RESULTSBUS_BRIDGE=off, also runs the
 fedmsg bridge: ZeroMQ PUB at RESULTSBUS_FEDMSG_ENDPOINT (default
