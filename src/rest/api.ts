@@ -150,12 +150,12 @@ export class RestApi {
       authorization: raw.headers.authorization ?? null,
       raw,
     };
-    let allowed = false;
+    const allowed = new Set<string>();
     for (const route of this.routes) {
       const match = route.pattern.exec(below);
       if (match === null) continue;
       if (route.method !== method) {
-        allowed = true;
+        allowed.add(route.method === 'GET' ? 'GET, HEAD' : route.method);
         continue;
       }
       let params: string[];
@@ -171,7 +171,7 @@ export class RestApi {
       }
       return route.handler(req, params);
     }
-    if (allowed) throw refuse(405, 'Method not allowed', { allow: method === 'POST' ? 'GET, HEAD' : 'POST' });
+    if (allowed.size > 0) throw refuse(405, 'Method not allowed', { allow: [...allowed].join(', ') });
     throw refuse(404, 'Not found');
   }
 
@@ -249,7 +249,7 @@ export class RestApi {
     const { db, recorder } = this.services;
     // What the recorder does not keep (the testcase's ref_url, the groups'
     // descriptions) first: a result is never recorded without it.
-    await saveTestcase(db, testcase);
+    if (testcase.refUrl !== undefined) await saveTestcase(db, testcase);
     await saveGroups(db, groups);
     const [recorded] = await recorder.record(db, [input], 'input');
     if (recorded === undefined) throw new Error('the recorder returned no result');

@@ -311,7 +311,8 @@ export function groupBody(body: Json): GroupSpec {
   const issues: ValidationIssue[] = [];
   for (const key of ['uuid', 'ref_url', 'description']) optionalString(body, key, issues);
   if (issues.length > 0) throw invalid(issues);
-  const spec = groupSpec(body, 'body');
+  // ResultsDB makes a uuid up for an empty one too (`if body.uuid:`).
+  const spec = groupSpec(body['uuid'] ? body : { ...body, uuid: undefined }, 'body');
   // ResultsDB sets only what is given and not empty.
   if (!spec.description) delete spec.description;
   if (!spec.refUrl) delete spec.refUrl;

@@ -62,7 +62,7 @@ export function sendJson(res: ServerResponse, answer: Answer, head: boolean): vo
 /** The request as the API sees it: method, normalised path, query and the URL links are made from. */
 export interface RestRequest {
   method: string;
-  /** The path below `/api/v2.0`, doubled slashes merged, percent-decoded per segment: `/results/latest`. */
+  /** The path below `/api/v2.0`, doubled slashes merged, still percent-encoded: `/results/latest`. */
   path: string;
   query: URLSearchParams;
   /** `http://HOST/api/v2.0`: the base of every `href`. */

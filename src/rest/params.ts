@@ -144,9 +144,10 @@ export function resultsQuery(query: URLSearchParams, outcomes: readonly string[]
   const data: DataFilter[] = [];
   for (const name of new Set(query.keys())) {
     if (RESULTS_PARAMS.has(name)) continue;
-    const colon = name.indexOf(':');
-    const key = colon === -1 ? name : name.slice(0, colon);
-    const modifier = colon === -1 ? null : name.slice(colon + 1);
+    // ResultsDB's `key.split(':')`: `key:like` has a modifier; a name with two colons is a key as it is.
+    const parts = name.split(':');
+    const key = parts.length === 2 ? (parts[0] ?? name) : name;
+    const modifier = parts.length === 2 ? parts[1] : null;
     const values = list(query, name);
     // ResultsDB filters with no values too, and so matches nothing.
     data.push({ key, like: modifier === 'like', values });

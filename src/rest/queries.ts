@@ -17,6 +17,11 @@ import type { GroupSpec, TestcaseSpec } from './body.ts';
 import { type DataFilter, likePattern, type Paging, type ResultsQuery } from './params.ts';
 import type { RestGroupRow, RestResultRow, RestTestcaseRow } from './serialize.ts';
 
+/** `OFFSET` of a page; past any table's end when huge (pydantic takes any integer as `page`). */
+function offsetOf(paging: Paging): SQL {
+  return sql`${Math.min(Math.max(paging.page, 0) * paging.limit, Number.MAX_SAFE_INTEGER)}::bigint`;
+}
+
 /** A text[] of `values` for `= ANY(...)` and `LIKE ANY(...)`. */
 function textArray(values: readonly string[]): SQL {
   return sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
@@ -122,7 +127,7 @@ export async function restResults(executor: Executor, q: ResultsQuery): Promise<
   const rows = await queryRows<RawResult>(
     executor,
     sql`SELECT ${RESULT_COLUMNS} FROM ${RESULT_FROM} WHERE ${conditions(q, { outcomes: true })}
-        ${order} LIMIT ${q.limit + 1}::int OFFSET ${Math.max(q.page, 0) * q.limit}::int`,
+        ${order} LIMIT ${q.limit + 1}::int OFFSET ${offsetOf(q)}`,
   );
   return rows.map(toRow);
 }
@@ -153,11 +158,11 @@ export async function restTestcases(executor: Executor, query: { exact: string[]
       : query.like.length > 0
         ? sql`name LIKE ANY(${textArray(query.like.map(likePattern))})`
         : sql`true`;
-  const { page, limit } = query.paging;
+  const { limit } = query.paging;
   return queryRows<RestTestcaseRow>(
     executor,
     sql`SELECT name, ref_url AS "refUrl" FROM testcases WHERE ${where} ORDER BY name
-        LIMIT ${limit + 1}::int OFFSET ${Math.max(page, 0) * limit}::int`,
+        LIMIT ${limit + 1}::int OFFSET ${offsetOf(query.paging)}`,
   );
 }
 
@@ -169,16 +174,26 @@ export async function restTestcase(executor: Executor, name: string): Promise<Re
 /**
  * Creates the testcase if it is new, and sets its `ref_url` when one is
  * given (ResultsDB's `testcase.ref_url = tc.get("ref_url", testcase.ref_url)`).
+ * The row is written only when that changes it: reporters send the same
+ * ref_url with every result, and a write per result would queue them all on
+ * the testcase's row.
  */
 export async function saveTestcase(executor: Executor, spec: TestcaseSpec): Promise<RestTestcaseRow> {
   const given = spec.refUrl !== undefined;
   const rows = await queryRows<RestTestcaseRow>(
     executor,
-    sql`INSERT INTO testcases (name, ref_url) VALUES (${spec.name}::text, ${spec.refUrl ?? null}::text)
-        ON CONFLICT (name) DO UPDATE SET ref_url = CASE WHEN ${given}::boolean THEN excluded.ref_url ELSE testcases.ref_url END
-        RETURNING name, ref_url AS "refUrl"`,
+    sql`WITH ins AS (
+          INSERT INTO testcases (name, ref_url) VALUES (${spec.name}::text, ${spec.refUrl ?? null}::text)
+          ON CONFLICT (name) DO UPDATE SET ref_url = excluded.ref_url
+          WHERE ${given}::boolean AND testcases.ref_url IS DISTINCT FROM excluded.ref_url
+          RETURNING name, ref_url
+        )
+        SELECT name, ref_url AS "refUrl" FROM ins
+        UNION ALL
+        SELECT name, ref_url AS "refUrl" FROM testcases WHERE name = ${spec.name}::text AND NOT EXISTS (SELECT 1 FROM ins)`,
   );
-  const row = rows[0];
+  // Empty only when a concurrent transaction made the row after this statement's snapshot; a new one sees it.
+  const row = rows[0] ?? (await restTestcase(executor, spec.name));
   if (row === undefined) throw new Error('the testcase was not saved');
   return row;
 }
@@ -195,11 +210,11 @@ export async function restGroups(
   if (query.exact.length > 0) conds.push(sql`g.description = ANY(${textArray(query.exact)})`);
   else if (query.like.length > 0) conds.push(sql`g.description LIKE ANY(${textArray(query.like.map(likePattern))})`);
   if (query.uuids.length > 0) conds.push(sql`g.uuid = ANY(${textArray(query.uuids)})`);
-  const { page, limit } = query.paging;
+  const { limit } = query.paging;
   return queryRows<RestGroupRow>(
     executor,
     sql`SELECT ${GROUP_COLUMNS} FROM result_groups g WHERE ${conds.length === 0 ? sql`true` : sql.join(conds, sql` AND `)}
-        ORDER BY g.id DESC LIMIT ${limit + 1}::int OFFSET ${Math.max(page, 0) * limit}::int`,
+        ORDER BY g.id DESC LIMIT ${limit + 1}::int OFFSET ${offsetOf(query.paging)}`,
   );
 }
 
@@ -215,7 +230,11 @@ export async function restGroup(executor: Executor, uuid: string): Promise<RestG
   return n === 0 ? undefined : { uuid, description: null, refUrl: null, resultsCount: n };
 }
 
-/** Creates or updates groups; fields left `undefined` keep what the group has. */
+/**
+ * Creates or updates groups; fields left `undefined` keep what the group
+ * has. A row is written only when that changes it (most results name a
+ * group by uuid alone).
+ */
 export async function saveGroups(executor: Executor, groups: readonly GroupSpec[]): Promise<void> {
   if (groups.length === 0) return;
   const rows = groups.map((g) => ({
@@ -229,18 +248,21 @@ export async function saveGroups(executor: Executor, groups: readonly GroupSpec[
   const unique = [...new Map(rows.map((r) => [r.uuid, r])).values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
   await queryRows(
     executor,
-    sql`INSERT INTO result_groups (uuid, description, ref_url)
-        SELECT g.uuid, g.description, g.ref_url
-        FROM jsonb_to_recordset(${JSON.stringify(unique)}::jsonb)
-          AS g(uuid text, description text, ref_url text, set_description boolean, set_ref_url boolean)
-        ORDER BY g.uuid
+    sql`WITH g AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(unique)}::jsonb)
+            AS g(uuid text, description text, ref_url text, set_description boolean, set_ref_url boolean)
+        )
+        INSERT INTO result_groups (uuid, description, ref_url)
+        SELECT uuid, description, ref_url FROM g ORDER BY uuid
         ON CONFLICT (uuid) DO UPDATE SET
-          description = CASE WHEN (SELECT set_description FROM jsonb_to_recordset(${JSON.stringify(unique)}::jsonb)
-                                     AS s(uuid text, set_description boolean) WHERE s.uuid = excluded.uuid)
+          description = CASE WHEN (SELECT set_description FROM g WHERE g.uuid = excluded.uuid)
                         THEN excluded.description ELSE result_groups.description END,
-          ref_url = CASE WHEN (SELECT set_ref_url FROM jsonb_to_recordset(${JSON.stringify(unique)}::jsonb)
-                                 AS s(uuid text, set_ref_url boolean) WHERE s.uuid = excluded.uuid)
-                    THEN excluded.ref_url ELSE result_groups.ref_url END`,
+          ref_url = CASE WHEN (SELECT set_ref_url FROM g WHERE g.uuid = excluded.uuid)
+                    THEN excluded.ref_url ELSE result_groups.ref_url END
+        WHERE EXISTS (
+          SELECT 1 FROM g WHERE g.uuid = excluded.uuid
+            AND ((g.set_description AND g.description IS DISTINCT FROM result_groups.description)
+              OR (g.set_ref_url AND g.ref_url IS DISTINCT FROM result_groups.ref_url)))`,
   );
 }
 

@@ -5,7 +5,7 @@
  * The expected bodies are written from those files, not from our output.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, post } from '../helpers/rest.ts';
+import { get, post, rest } from '../helpers/rest.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
 let server: TestServer;
@@ -229,5 +229,9 @@ describe('refusals, in ResultsDB\'s shapes', () => {
     expect(missing.body).toEqual({ message: 'Not found' });
     const wrong = await post(server, '/api/v2.0/results/latest', {});
     expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    const put = await rest(server, 'PUT', '/api/v2.0/results', {});
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
   });
 });

@@ -105,10 +105,13 @@ describe('groups', () => {
     expect(missingResults.body).toEqual({ message: 'Group not found: missing' });
   });
 
-  it('POST /groups without uuid makes one up', async () => {
+  it('POST /groups without uuid (or with an empty one) makes one up', async () => {
     const created = await post(server, '/api/v2.0/groups', { description: 'anonymous' });
     expect(created.status).toBe(201);
     expect((created.body as { uuid: string }).uuid).toMatch(/^[0-9a-f-]{36}$/);
+    const empty = await post(server, '/api/v2.0/groups', { uuid: '' });
+    expect(empty.status).toBe(201);
+    expect((empty.body as { uuid: string; description: unknown }).uuid).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('GET /groups: newest first, by uuid, description or description:like; results_count counts results', async () => {
@@ -131,7 +134,7 @@ describe('groups', () => {
     });
     const descriptions = async (query: string): Promise<unknown[]> =>
       ((await get(server, `/api/v2.0/groups?${query}`)).body as { data: Array<{ description: string }> }).data.map((g) => g.description);
-    expect(await descriptions('')).toEqual(['anonymous', 'Changed']);
+    expect(await descriptions('')).toEqual([null, 'anonymous', 'Changed']);
     expect(await descriptions('description=Changed,nothing')).toEqual(['Changed']);
     expect(await descriptions('description:like=anon*')).toEqual(['anonymous']);
     const results = await get(server, `/api/v2.0/groups/${uuid}/results`);
