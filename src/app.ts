@@ -109,7 +109,7 @@ export class App {
       tokens: new TokenVerifier(database.db, undefined, config.writeAuth === 'token'),
     };
     this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
-    this.rest = new RestApi(this.services, this.logger);
+    this.rest = new RestApi(this.services, this.logger, () => this.databaseAnswers());
   }
 
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */

@@ -16,7 +16,6 @@ import { groupBody, jsonObject, restFieldError, resultBody, testcaseBody } from 
 import { type Answer, isRestPath, mergeSlashes, PREFIX, refuse, RestError, type RestRequest, sendJson } from './http.ts';
 import { listParam, namesQuery, type ResultsQuery, resultsQuery } from './params.ts';
 import {
-  databaseAnswers,
   restGroup,
   restGroups,
   restLatest,
@@ -71,9 +70,14 @@ export class RestApi {
   private readonly outcomes: string[];
   private readonly routes: Route[];
 
+  /**
+   * @param databaseAnswers the app's readiness probe (`/readyz`'s): whether
+   *   the database answers within a second; `/healthcheck` asks it too
+   */
   constructor(
     private readonly services: Services,
     private readonly logger: Logger,
+    private readonly databaseAnswers: () => Promise<boolean>,
   ) {
     this.outcomes = allOutcomes(services.config);
     const get = (pattern: RegExp, handler: Handler): Route => ({ method: 'GET', pattern, handler });
@@ -213,12 +217,7 @@ export class RestApi {
   }
 
   private async healthcheck(): Promise<Answer> {
-    try {
-      await databaseAnswers(this.services.db);
-    } catch (error) {
-      this.logger.warn({ fault: describeFault(error) }, 'healthcheck: the database is not answering');
-      return { status: 503, body: { message: 'Unable to communicate with database' } };
-    }
+    if (!(await this.databaseAnswers())) return { status: 503, body: { message: 'Unable to communicate with database' } };
     return { status: 200, body: { message: 'Health check OK' } };
   }
 

@@ -265,8 +265,3 @@ export async function saveGroups(executor: Executor, groups: readonly GroupSpec[
               OR (g.set_ref_url AND g.ref_url IS DISTINCT FROM result_groups.ref_url)))`,
   );
 }
-
-/** The database answers (ResultsDB's `/healthcheck`). */
-export async function databaseAnswers(executor: Executor): Promise<void> {
-  await queryRows(executor, sql`SELECT 1 FROM results LIMIT 0`);
-}
