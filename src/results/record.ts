@@ -138,6 +138,11 @@ export function submitTime(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** When a result was submitted: the time it gives (ResultsDB's `submit_time`), or now. */
+function submittedAtOf(input: ValidResultInput, now: Date): Date {
+  return input.submittedAt === null ? now : new Date(input.submittedAt);
+}
+
 /** Where a result sits: its ids and its place in its key's history. */
 interface Placed {
   id: number;
@@ -162,7 +167,7 @@ function resultViewOf(input: ValidResultInput, at: Placed, now: Date): Omit<Resu
     refUrl: input.refUrl,
     data: input.data,
     groups: input.groups,
-    submittedAt: input.submittedAt === null ? now : new Date(input.submittedAt),
+    submittedAt: submittedAtOf(input, now),
     forced: input.force,
     taskStateId: at.taskStateId,
     stateVersion: at.stateVersion,
@@ -180,7 +185,7 @@ function emissionViewOf(
     task: { name: input.testcase, item: input.item, type: input.type, arch: archOut(input.arch) },
     result: {
       id: at.id,
-      submit_time: submitTime(now),
+      submit_time: submitTime(submittedAtOf(input, now)),
       prev_outcome: fields.prevOutcome,
       outcome: input.outcome,
       log_url: input.refUrl,
@@ -397,7 +402,7 @@ export class Recorder {
                    json_build_object(
                      'task', json_build_object('name', ${input.testcase}::text, 'item', ${input.item}::text,
                                                'type', ${input.type}::text, 'arch', NULLIF(${input.arch}::text, '')),
-                     'result', json_build_object('id', x.result_id, 'submit_time', ${submitTime(now)}::text,
+                     'result', json_build_object('id', x.result_id, 'submit_time', ${submitTime(submittedAtOf(input, now))}::text,
                                                  'prev_outcome', x.prev_outcome, 'outcome', ${input.outcome}::text,
                                                  'log_url', ${input.refUrl}::text, 'forced', x.forced)),
                    ${timestamp}::bigint, ${input.outcome}::text, x.prev_outcome, x.forced,

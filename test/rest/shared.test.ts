@@ -170,6 +170,28 @@ describe('each API shows what the other recorded', () => {
       submittedAt: '2026-06-01T12:00:00.250Z',
     });
   });
+
+  it("an emission's body carries the result's own submit_time (Taskotron's result.submit_time), on both recording paths", async () => {
+    // The first result of a new testcase takes the long transaction, the next one of its key the one-statement road.
+    for (const [outcome, at, expected] of [
+      ['PASSED', '2026-05-01T08:00:00.000000', '2026-05-01 08:00:00 UTC'],
+      ['FAILED', '2026-05-02T09:30:15.999999', '2026-05-02 09:30:15 UTC'],
+    ] as const) {
+      const created = await post(server, '/api/v2.0/results', {
+        testcase: 'dist.submit-time',
+        outcome,
+        submit_time: at,
+        data: { item: NVR, type: 'koji_build' },
+      });
+      expect(created.status).toBe(201);
+      expect((created.body as { submit_time: string }).submit_time).toBe(at);
+      const id = (created.body as { id: number }).id;
+      const graph = await server.data<{ result: { emission: { body: { result: { submit_time: string; outcome: string } } } | null } }>(
+        `{ result(id: "${id}") { emission { body } } }`,
+      );
+      expect(graph.result.emission?.body.result).toMatchObject({ submit_time: expected, outcome });
+    }
+  });
 });
 
 describe('write auth', () => {
