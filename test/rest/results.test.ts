@@ -140,6 +140,23 @@ describe('POST /results', () => {
       ref_url: 'http://example.com/grouped',
       href: `${base}/testcases/dist.grouped`,
     });
+    // One given again replaces it, and a group object updates its group.
+    const again = await post(server, '/api/v2.0/results', {
+      testcase: { name: 'dist.grouped', ref_url: 'http://example.com/grouped/2' },
+      outcome: 'PASSED',
+      data: { item: 'g-1-1', type: 'koji_build' },
+      groups: [{ uuid: 'a0b1c2d3-0000-4000-8000-000000000001', description: 'weekly' }],
+    });
+    expect((again.body as { testcase: unknown }).testcase).toEqual({
+      name: 'dist.grouped',
+      ref_url: 'http://example.com/grouped/2',
+      href: `${base}/testcases/dist.grouped`,
+    });
+    expect(await get(server, '/api/v2.0/groups/a0b1c2d3-0000-4000-8000-000000000001').then((g) => g.body)).toMatchObject({
+      description: 'weekly',
+      ref_url: 'http://example.com/g',
+      results_count: 2,
+    });
   });
 
   it('GET /results/<id> of an unknown id is 404 {"message": "Result not found"}', async () => {

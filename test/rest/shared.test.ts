@@ -79,6 +79,19 @@ describe('one task state, one rule', () => {
     expect((await live).map((e) => [e.emissions.seq, e.emissions.outcome])).toEqual(all.map((e) => [e.seq, e.outcome]));
   });
 
+  it('concurrent REST and GraphQL writers of one state: one emission between them', async () => {
+    const writes = Array.from({ length: 16 }, (_, i) =>
+      i % 2 === 0
+        ? post(server, '/api/v2.0/results', { testcase: 'dist.race', outcome: 'PASSED', data: { item: NVR, type: 'koji_build' } }).then((a) => a.status)
+        : server
+            .data<Recorded>(RecordResult, { input: { testcase: 'dist.race', item: NVR, type: 'koji_build', outcome: 'PASSED' } })
+            .then(() => 201),
+    );
+    expect(await Promise.all(writes)).toEqual(Array.from({ length: 16 }, () => 201));
+    expect((await emissions('dist.race')).map((e) => [e.outcome, e.prevOutcome])).toEqual([['PASSED', null]]);
+    expect(await stateOf('dist.race')).toEqual({ lastOutcome: 'PASSED', emittedOutcome: 'PASSED', resultCount: 16, emissionCount: 1 });
+  });
+
   it('GraphQL first, then REST: REST is the duplicate', async () => {
     const first = await server.data<Recorded>(RecordResult, {
       input: { testcase: 'dist.shared2', item: NVR, type: 'koji_build', arch: 'x86_64', outcome: 'FAILED' },
