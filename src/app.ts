@@ -24,7 +24,8 @@ import { createYogaApp, type Yoga } from './graphql/yoga.ts';
 import { createLogger, type Logger, requestIdOf, withRequestId } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Recorder } from './results/record.ts';
-import { isRestPath, RestApi } from './rest/api.ts';
+import { RestApi } from './rest/api.ts';
+import { isRestPath } from './rest/http.ts';
 
 export interface AppOptions {
   config: Config;

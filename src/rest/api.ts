@@ -13,7 +13,7 @@ import { readBody } from '../graphql/http.ts';
 import type { Logger } from '../log.ts';
 import { checkStorable } from '../results/validate.ts';
 import { groupBody, jsonObject, restFieldError, resultBody, testcaseBody } from './body.ts';
-import { type Answer, isRestPath, mergeSlashes, PREFIX, refuse, RestError, type RestRequest, sendJson } from './http.ts';
+import { type Answer, mergeSlashes, PREFIX, refuse, RestError, type RestRequest, sendJson } from './http.ts';
 import { listParam, namesQuery, type ResultsQuery, resultsQuery } from './params.ts';
 import {
   restGroup,
@@ -28,7 +28,6 @@ import {
 } from './queries.ts';
 import { serializeGroup, serializeResult, serializeTestcase } from './serialize.ts';
 
-export { isRestPath };
 
 type Handler = (req: RestRequest, params: string[]) => Promise<Answer>;
 
