@@ -25,6 +25,8 @@ import { createYogaApp, logAnswerError, type Yoga } from './graphql/yoga.ts';
 import { createLogger, type Logger, requestIdOf } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Recorder } from './results/record.ts';
+import { RestApi } from './rest/api.ts';
+import { isRestPath } from './rest/http.ts';
 
 export interface AppOptions {
   config: Config;
@@ -68,6 +70,8 @@ export class App {
   readonly logger: Logger;
   /** What `GET /metrics` reports; a registry of this app's own. */
   readonly metrics: Metrics;
+  /** ResultsDB's REST API v2.0 under `/api/v2.0`, on the same services. */
+  readonly rest: RestApi;
   private server: Server | undefined;
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
@@ -104,9 +108,10 @@ export class App {
         onRecorded: (recorded) => this.metrics.recorded(recorded),
         notifyTag: feed.tag,
       }),
-      tokens: new TokenVerifier(database.db),
+      tokens: new TokenVerifier(database.db, undefined, config.writeAuth === 'token'),
     };
     this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
+    this.rest = new RestApi(this.services, this.logger, () => this.databaseAnswers());
   }
 
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
@@ -299,6 +304,10 @@ export class App {
     }
     if (path === '/') {
       res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
+    if (isRestPath(path ?? '')) {
+      await this.rest.handle(req, res);
       return;
     }
     const { maxBodyBytes } = this.options.config;

@@ -23,6 +23,9 @@ export const STANDARD_OUTCOMES = [
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFormat = 'json' | 'pretty';
+/** The values of RESULTSBUS_WRITE_AUTH. */
+export const WRITE_AUTH = ['token', 'none'] as const;
+export type WriteAuth = (typeof WRITE_AUTH)[number];
 
 export interface Config {
   /** Interface the HTTP server binds. @default "127.0.0.1" */
@@ -71,6 +74,13 @@ export interface Config {
   maxBodyBytes: number;
   /** Time a client has to send a whole request, headers and body, in ms; then it gets 408 and the socket is closed. @default 30000 */
   requestTimeoutMs: number;
+  /**
+   * Whether writes (GraphQL's `recordResult`/`recordResults`, the REST API's
+   * POSTs) need a bearer token (`token`) or are open to anyone (`none`, for a
+   * store behind a gateway that authenticates; `serve` warns at start).
+   * @default "token"
+   */
+  writeAuth: WriteAuth;
   /** Run the fedmsg bridge inside `resultsbus serve` (RESULTSBUS_BRIDGE=on|off). @default true */
   bridge: boolean;
   /** The bridge's name: its cursor row and its lock. @default "default" */
@@ -213,10 +223,21 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryCost: int(env, 'RESULTSBUS_MAX_QUERY_COST', 50000, 10, 100000000),
     maxSubscriptionsPerConnection: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 1000000),
     maxSubscriptions: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS', 10000, 1, 10000000),
+    writeAuth: writeAuth(env),
     ...requestLimits(env),
     ...fedmsgConfig(env),
     ...logConfig(env),
   };
+}
+
+function writeAuth(env: Env): WriteAuth {
+  const value = str(env, 'RESULTSBUS_WRITE_AUTH', 'token').trim().toLowerCase();
+  if (!(WRITE_AUTH as readonly string[]).includes(value)) {
+    throw new ConfigError(
+      `RESULTSBUS_WRITE_AUTH must be token (writes need a bearer token) or none (anyone may write), got ${JSON.stringify(env['RESULTSBUS_WRITE_AUTH'])}`,
+    );
+  }
+  return value as WriteAuth;
 }
 
 function logConfig(env: Env): Pick<Config, 'logLevel' | 'logFormat'> {

@@ -16,6 +16,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { bridgeStatus } from './bridge/cursor.ts';
 import { type Database, queryRows } from './db/client.ts';
 import type { RecordedResult } from './results/record.ts';
+import { isRestPath } from './rest/http.ts';
 
 export interface MetricsOptions {
   database: Database;
@@ -156,7 +157,7 @@ export class Metrics {
     const timing: Timing = {
       started: process.hrtime.bigint(),
       method: req.method === 'GET' || req.method === 'POST' ? req.method : 'other',
-      route: ROUTES.has(path) ? path : 'other',
+      route: ROUTES.has(path) ? path : isRestPath(path) ? '/api/v2.0' : 'other',
       done: false,
       latency: this.latency,
     };

@@ -55,6 +55,9 @@ export async function tokenCount(executor: Executor): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/** Who wrote, when writes need no token (RESULTSBUS_WRITE_AUTH=none). */
+export const ANONYMOUS = 'anonymous';
+
 /**
  * Checks bearer tokens. A valid token is remembered for `ttlMs` so that a
  * busy writer does not pay a query per request; a revoked token therefore
@@ -63,13 +66,19 @@ export async function tokenCount(executor: Executor): Promise<number> {
 export class TokenVerifier {
   private readonly valid = new Map<string, { name: string; until: number }>();
 
+  /**
+   * @param ttlMs how long a valid token is remembered
+   * @param required false (RESULTSBUS_WRITE_AUTH=none): every caller may write, and `verify` names it `anonymous`
+   */
   constructor(
     private readonly executor: Executor,
     private readonly ttlMs = 5000,
+    readonly required = true,
   ) {}
 
-  /** Returns the token's name, or throws UNAUTHENTICATED. */
+  /** Returns the token's name (`anonymous` when tokens are not required), or throws UNAUTHENTICATED. */
   async verify(authorization: string | null | undefined): Promise<string> {
+    if (!this.required) return ANONYMOUS;
     // RFC 7235: the scheme, one or more spaces, the token; a tab or line break is not a separator.
     const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization ?? '');
     if (!match?.[1]) {

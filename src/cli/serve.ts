@@ -15,8 +15,9 @@ import { stopOnSignals } from './signals.ts';
 
 export const usage = `Usage: resultsbus serve
 
-Serves the GraphQL API (HTTP and graphql-ws) on HOST:PORT, on PostgreSQL when
-DATABASE_URL is set and on embedded PGlite in RESULTSBUS_DATA_DIR otherwise.
+Serves the GraphQL API (HTTP and graphql-ws) and ResultsDB's REST API v2.0
+(/api/v2.0) on HOST:PORT, on PostgreSQL when DATABASE_URL is set and on
+embedded PGlite in RESULTSBUS_DATA_DIR otherwise.
 Applies migrations first. When no API token exists yet, creates one named
 "default" and prints it once. Unless RESULTSBUS_BRIDGE=off, also runs the
 fedmsg bridge: ZeroMQ PUB at RESULTSBUS_FEDMSG_ENDPOINT (default
@@ -48,6 +49,12 @@ export async function serve(argv: string[]): Promise<void> {
     logLevel: config.logLevel,
   };
   logger.info({ ...summary, host: config.host, port: config.port }, 'starting');
+  if (config.writeAuth === 'none') {
+    logger.warn(
+      { writeAuth: 'none' },
+      'WRITES ARE OPEN: RESULTSBUS_WRITE_AUTH=none, so anyone who reaches this server can record results (GraphQL and REST) without a token; set RESULTSBUS_WRITE_AUTH=token unless a gateway in front authenticates writers',
+    );
+  }
   const database = await openMigrated(config, config.dbPoolSize);
   const app = await App.create({ config, database, envelope, logger });
   let url: string;

@@ -37,6 +37,8 @@ export const testcases = pgTable(
   {
     id: serial('id').primaryKey(),
     name: text('name').notNull(),
+    /** Where the testcase is described (ResultsDB's `testcase.ref_url`); set through the REST API. */
+    refUrl: text('ref_url'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -110,6 +112,20 @@ export const results = pgTable(
     index('results_task_state_idx').on(t.taskStateId, t.stateVersion),
   ],
 );
+
+/**
+ * What ResultsDB's REST API says about a group beyond its name: a result's
+ * `groups` holds the names (ResultsDB's uuids), and a group mentioned only
+ * by results has no row here. Rows are made by the REST API (`POST
+ * /api/v2.0/groups`, and results posted with group objects or new uuids).
+ */
+export const resultGroups = pgTable('result_groups', {
+  id: serial('id').primaryKey(),
+  uuid: text('uuid').notNull().unique('result_groups_uuid_key'),
+  description: text('description'),
+  refUrl: text('ref_url'),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 export const emissions = pgTable(
   'emissions',
@@ -214,6 +230,7 @@ export type EmissionBody = {
 
 export type TestcaseRow = typeof testcases.$inferSelect;
 export type ItemRow = typeof items.$inferSelect;
+export type ResultGroupRow = typeof resultGroups.$inferSelect;
 export type TaskStateRow = typeof taskStates.$inferSelect;
 export type ResultRow = typeof results.$inferSelect;
 export type EmissionRow = typeof emissions.$inferSelect;

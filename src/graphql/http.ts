@@ -66,7 +66,7 @@ export function takesShortRoad(req: IncomingMessage, path: string, maxBodyBytes:
 }
 
 /** The body, or undefined when it is over `max` bytes (then read to its end and dropped). */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+export function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

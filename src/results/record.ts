@@ -138,6 +138,11 @@ export function submitTime(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** When a result was submitted: the time it gives (ResultsDB's `submit_time`), or now. */
+function submittedAtOf(input: ValidResultInput, now: Date): Date {
+  return input.submittedAt === null ? now : new Date(input.submittedAt);
+}
+
 /** Where a result sits: its ids and its place in its key's history. */
 interface Placed {
   id: number;
@@ -162,7 +167,7 @@ function resultViewOf(input: ValidResultInput, at: Placed, now: Date): Omit<Resu
     refUrl: input.refUrl,
     data: input.data,
     groups: input.groups,
-    submittedAt: now,
+    submittedAt: submittedAtOf(input, now),
     forced: input.force,
     taskStateId: at.taskStateId,
     stateVersion: at.stateVersion,
@@ -180,7 +185,7 @@ function emissionViewOf(
     task: { name: input.testcase, item: input.item, type: input.type, arch: archOut(input.arch) },
     result: {
       id: at.id,
-      submit_time: submitTime(now),
+      submit_time: submitTime(submittedAtOf(input, now)),
       prev_outcome: fields.prevOutcome,
       outcome: input.outcome,
       log_url: input.refUrl,
@@ -397,7 +402,7 @@ export class Recorder {
                    json_build_object(
                      'task', json_build_object('name', ${input.testcase}::text, 'item', ${input.item}::text,
                                                'type', ${input.type}::text, 'arch', NULLIF(${input.arch}::text, '')),
-                     'result', json_build_object('id', x.result_id, 'submit_time', ${submitTime(now)}::text,
+                     'result', json_build_object('id', x.result_id, 'submit_time', ${submitTime(submittedAtOf(input, now))}::text,
                                                  'prev_outcome', x.prev_outcome, 'outcome', ${input.outcome}::text,
                                                  'log_url', ${input.refUrl}::text, 'forced', x.forced)),
                    ${timestamp}::bigint, ${input.outcome}::text, x.prev_outcome, x.forced,
@@ -409,7 +414,7 @@ export class Recorder {
             SELECT x.result_id, ${testcaseId}::int, ${itemId}::int, ${input.arch}::text, ${input.outcome}::text,
                    ${input.note}::text, ${input.refUrl}::text, ${JSON.stringify(input.data)}::jsonb,
                    ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(input.groups)}::jsonb)),
-                   ${nowIso}::timestamptz, ${input.force}::boolean, x.id, x.state_version + 1,
+                   ${input.submittedAt ?? nowIso}::timestamptz, ${input.force}::boolean, x.id, x.state_version + 1,
                    x.seq, CASE WHEN x.seq IS NULL THEN x.last_emission_seq END
             FROM x
           ), upd AS (
@@ -656,6 +661,7 @@ export class Recorder {
         ref_url: input.refUrl,
         data: input.data,
         groups: input.groups,
+        submitted_at: input.submittedAt,
         forced: input.force,
         task_state_id: state.id,
         state_version: state.stateVersion,
@@ -775,11 +781,11 @@ function writeStatement(
           INSERT INTO results (id, testcase_id, item_id, arch, outcome, note, ref_url, data, groups, submitted_at,
                                forced, task_state_id, state_version, emission_seq, duplicate_of_seq)
           SELECT r.id, r.testcase_id, r.item_id, r.arch, r.outcome, r.note, r.ref_url, r.data, r.groups,
-                 ${nowIso}::timestamptz, r.forced, r.task_state_id, r.state_version,
+                 COALESCE(r.submitted_at, ${nowIso}::timestamptz), r.forced, r.task_state_id, r.state_version,
                  s.base + r.emission_k, COALESCE(r.dup_seq, s.base + r.dup_k)
           FROM s, jsonb_to_recordset(${JSON.stringify(resultRows)}::jsonb) AS r(
             id bigint, testcase_id int, item_id int, arch text, outcome text, note text, ref_url text, data jsonb,
-            groups text[], forced boolean, task_state_id int, state_version int, emission_k int, dup_k int, dup_seq bigint)
+            groups text[], submitted_at timestamptz, forced boolean, task_state_id int, state_version int, emission_k int, dup_k int, dup_seq bigint)
         ),
         upd_t AS (
           UPDATE task_states t SET

@@ -30,6 +30,12 @@ export interface RecordResultInput {
   data?: unknown;
   groups?: readonly string[] | null | undefined;
   force?: boolean | null | undefined;
+  /**
+   * When the result was submitted, if not now: ISO 8601 in UTC with up to
+   * microseconds, `2026-12-01T19:22:59.383950Z` (ResultsDB's `submit_time`,
+   * which its clients may set). @default the time of recording
+   */
+  submittedAt?: string | null | undefined;
 }
 
 /** A result that passed every check, with defaults filled in. */
@@ -45,6 +51,8 @@ export interface ValidResultInput {
   data: ResultData;
   groups: string[];
   force: boolean;
+  /** null: the time of recording. */
+  submittedAt: string | null;
 }
 
 function charCount(s: string): number {
@@ -82,7 +90,7 @@ function checkNoControl(field: string, value: string): void {
   }
 }
 
-function checkName(field: string, value: unknown): string {
+export function checkName(field: string, value: unknown): string {
   if (typeof value !== 'string') throw badInput(field, 'must be a string');
   if (value.trim() === '') throw badInput(field, `must not be empty; give 1 to ${LIMITS.name} characters`);
   checkText(field, value, LIMITS.name);
@@ -120,7 +128,7 @@ function checkData(field: string, value: unknown): ResultData {
   return data;
 }
 
-function checkRefUrl(field: string, value: string): string {
+export function checkRefUrl(field: string, value: string): string {
   checkText(field, value, LIMITS.refUrl);
   // `new URL` would quietly drop a tab or line break; the stored URL is what was sent.
   checkNoControl(field, value);
@@ -132,6 +140,15 @@ function checkRefUrl(field: string, value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw badInput(field, `must be an http or https URL, got scheme ${JSON.stringify(url.protocol)}`);
+  }
+  return value;
+}
+
+const SUBMITTED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+function checkSubmittedAt(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !SUBMITTED_AT.test(value) || Number.isNaN(Date.parse(value))) {
+    throw badInput(field, `must be a UTC time such as "2026-12-01T19:22:59.383950Z", got ${JSON.stringify(String(value).slice(0, 80))}`);
   }
   return value;
 }
@@ -172,5 +189,7 @@ export function validateResultInput(
     throw badInput(`${field}.groups`, `has ${groups.length} entries; at most ${LIMITS.groups} are allowed`);
   }
   groups.forEach((g, i) => checkName(`${field}.groups[${i}]`, g));
-  return { testcase, item, type, arch, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true };
+  const submittedAt =
+    input.submittedAt === undefined || input.submittedAt === null ? null : checkSubmittedAt(`${field}.submittedAt`, input.submittedAt);
+  return { testcase, item, type, arch, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true, submittedAt };
 }

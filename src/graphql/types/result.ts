@@ -44,7 +44,11 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       refUrl: t.exposeString('refUrl', { nullable: true, description: 'Where the log is (the fedmsg `log_url`).' }),
       data: t.field({ type: 'JSON', resolve: (r) => r.data, description: 'Free key/value data: each value a string or a list of strings.' }),
       groups: t.exposeStringList('groups', { description: 'Groups the result was recorded in.' }),
-      submittedAt: t.field({ type: 'DateTime', resolve: (r) => r.submittedAt, description: 'When it was recorded.' }),
+      submittedAt: t.field({
+        type: 'DateTime',
+        resolve: (r) => r.submittedAt,
+        description: 'When it was submitted: the time it was recorded, or the `submit_time` a client of the ResultsDB REST API gave.',
+      }),
       forced: t.exposeBoolean('forced', { description: 'Recorded with `force: true` (a re-run someone asked for).' }),
       stateVersion: t.exposeInt('stateVersion', {
         description: "The task-state version it was applied at: 1, 2, 3, ... per key, in the order the key's lock was taken.",

@@ -1,0 +1,326 @@
+/**
+ * The bodies of ResultsDB's POSTs, checked as its pydantic models check them
+ * (`CreateResultParams`, `CreateTestcaseParams`, `CreateGroupParams`) and,
+ * for a result, mapped onto the recorder's input: `data.item`, `data.type`
+ * and `data.arch` are the key, the rest of `data` is kept as sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { UserError } from '../errors.ts';
+import { checkName, checkRefUrl, checkStorable, type RecordResultInput, validateResultInput } from '../results/validate.ts';
+import { invalid, refuse, type ValidationIssue } from './http.ts';
+
+/** A group of a result or of `POST /groups`: `undefined` fields are left as they are. */
+export interface GroupSpec {
+  uuid: string;
+  description?: string | null;
+  refUrl?: string | null;
+}
+
+export interface TestcaseSpec {
+  name: string;
+  /** `undefined`: not given, the testcase keeps its own. */
+  refUrl?: string | null;
+}
+
+export interface ResultBody {
+  input: RecordResultInput;
+  testcase: TestcaseSpec;
+  groups: GroupSpec[];
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The JSON body, or ResultsDB's 400 for one that is not a JSON object. */
+export function jsonObject(text: string): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw refuse(400, 'Bad request: the body is not JSON');
+  }
+  if (!isObject(parsed)) throw invalid([{ loc: [], msg: 'Input should be a valid dictionary', type: 'dict_type', input: parsed }]);
+  return parsed;
+}
+
+/** Python's `repr` of what a client may send, for ResultsDB's messages. */
+function pyRepr(value: unknown): string {
+  if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  return String(value);
+}
+
+function optionalString(body: Json, key: string, issues: ValidationIssue[]): string | null | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return v as null | undefined;
+  if (typeof v !== 'string') {
+    issues.push({ loc: [key], msg: 'Input should be a valid string', type: 'string_type', input: v });
+    return undefined;
+  }
+  return v;
+}
+
+function outcomeOf(body: Json, outcomes: readonly string[], issues: ValidationIssue[]): string {
+  const v = body['outcome'];
+  if (v === undefined) {
+    issues.push({ loc: ['outcome'], msg: 'Field required', type: 'missing', input: body });
+    return '';
+  }
+  if (typeof v !== 'string') {
+    issues.push({ loc: ['outcome'], msg: 'Input should be a valid string', type: 'string_type', input: v });
+    return '';
+  }
+  const outcome = v.trim().toUpperCase();
+  if (outcome === '') {
+    issues.push({ loc: ['outcome'], msg: 'String should have at least 1 character', type: 'string_too_short', input: v });
+  } else if (!outcomes.includes(outcome)) {
+    issues.push({ loc: ['outcome'], msg: `Value error, must be one of: ${outcomes.join(', ')}`, type: 'value_error', input: v });
+  }
+  return outcome;
+}
+
+function testcaseOf(body: Json, issues: ValidationIssue[]): TestcaseSpec | undefined {
+  const v = body['testcase'];
+  if (v === undefined) {
+    issues.push({ loc: ['testcase'], msg: 'Field required', type: 'missing', input: body });
+    return undefined;
+  }
+  const empty = { loc: ['testcase'], msg: 'Value error, testcase name must be non-empty', type: 'value_error', input: v };
+  if (typeof v === 'string') {
+    if (v === '') issues.push(empty);
+    return { name: v };
+  }
+  if (!isObject(v)) {
+    if (!v) issues.push(empty);
+    else issues.push({ loc: ['testcase'], msg: 'Input should be a valid dictionary', type: 'dict_type', input: v });
+    return undefined;
+  }
+  const name = v['name'];
+  if (!name) {
+    issues.push(empty);
+    return undefined;
+  }
+  if (typeof name !== 'string') {
+    issues.push({ loc: ['testcase', 'name'], msg: 'Input should be a valid string', type: 'string_type', input: name });
+    return undefined;
+  }
+  const refUrl = v['ref_url'];
+  if (refUrl !== undefined && refUrl !== null && typeof refUrl !== 'string') {
+    issues.push({ loc: ['testcase', 'ref_url'], msg: 'Input should be a valid string', type: 'string_type', input: refUrl });
+    return undefined;
+  }
+  return refUrl === undefined ? { name } : { name, refUrl };
+}
+
+const EPOCH_MS_MAX = 253402300800000; // 10000-01-01
+
+/** `%Y-%m-%dT%H:%M:%S.%f`, then one of ResultsDB's suffixes: `Z`, none, `%z`, `+00`. */
+const SUBMIT_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{1,6})(?:Z|\+00|[+-]\d{2}:?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?$/;
+
+function fromEpochMs(ms: number): string | undefined {
+  if (!Number.isInteger(ms) || ms < 0 || ms >= EPOCH_MS_MAX) return undefined;
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/**
+ * ResultsDB's `submit_time` as the recorder's `submittedAt`. Like ResultsDB,
+ * which stores a naive time, an offset (`+02:00`) is dropped, not applied.
+ */
+function submitTimeOf(body: Json, issues: ValidationIssue[]): string | null {
+  const v = body['submit_time'];
+  if (v === undefined || v === null) return null;
+  let out: string | undefined;
+  if (typeof v === 'number') out = fromEpochMs(v);
+  else if (typeof v === 'string') {
+    const m = SUBMIT_TIME.exec(v);
+    if (m) {
+      const iso = `${m[1]}.${(m[2] ?? '').padEnd(6, '0')}Z`;
+      // Only a real calendar time: Date would roll 02-30 over to March.
+      if (!Number.isNaN(Date.parse(iso)) && new Date(iso).toISOString().slice(0, 19) === m[1]) out = iso;
+    } else if (/^\d+$/.test(v)) out = fromEpochMs(Number(v));
+  }
+  if (out === undefined) {
+    issues.push({
+      loc: ['submit_time'],
+      msg: `Value error, Expected timestamp in milliseconds or datetime (in format YYYY-MM-DDTHH:MM:SS.ffffff), got ${pyRepr(v)}`,
+      type: 'value_error',
+      input: v,
+    });
+    return null;
+  }
+  return out;
+}
+
+/** One data value as ResultsDB stores it: strings as they are, numbers and the like as Python's `str` writes them. */
+function dataValue(key: string, v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return pyRepr(v);
+  throw refuse(400, `data.${key}: must be a string, a number, a boolean or a list of them; nested objects and lists are not supported`);
+}
+
+/** `data` as stored: each value a string or a list of strings, key order and list order as sent. */
+function dataOf(raw: Json): Record<string, string | string[]> {
+  const colons = Object.keys(raw).filter((k) => k.includes(':'));
+  if (colons.length > 0) throw refuse(400, `Colon not allowed in key name: ${pyRepr(colons)}`);
+  return Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.map((x: unknown) => dataValue(k, x)) : dataValue(k, v)]),
+  );
+}
+
+/** The one value of a key field (`item`, `type`, `arch`) of `data`. */
+function keyValue(data: Record<string, string | string[]>, key: string): string | undefined {
+  const v = data[key];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  if (v.length === 1) return v[0];
+  throw refuse(
+    400,
+    `data.${key}: has ${v.length} values; resultsbus keys a result's state by one data.item, one data.type and at most one data.arch (results with several are not supported yet)`,
+  );
+}
+
+/** Where a recorder field is in a ResultsDB body. */
+const FIELD_NAMES: Record<string, string> = {
+  'input.testcase': 'testcase.name',
+  'input.item': 'data.item',
+  'input.type': 'data.type',
+  'input.arch': 'data.arch',
+  'input.refUrl': 'ref_url',
+  'input.note': 'note',
+  'input.outcome': 'outcome',
+  'input.submittedAt': 'submit_time',
+};
+
+/** The recorder's refusal, naming the REST field. */
+export function restFieldError(error: UserError): UserError {
+  const field = error.field;
+  if (field === undefined || !error.message.startsWith(`${field}: `)) return error;
+  const rest = FIELD_NAMES[field] ?? field.replace(/^input\./, '');
+  return new UserError(error.code, `${rest}: ${error.message.slice(field.length + 2)}`, rest);
+}
+
+function groupsOf(body: Json, issues: ValidationIssue[]): GroupSpec[] {
+  const v = body['groups'];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) {
+    issues.push({ loc: ['groups'], msg: 'Input should be a valid list', type: 'list_type', input: v });
+    return [];
+  }
+  return v.map((g: unknown, i) => {
+    if (typeof g === 'string') return { uuid: g };
+    if (!isObject(g)) throw refuse(400, `groups[${i}]: must be a group uuid or an object {"uuid", "description", "ref_url"}`);
+    return groupSpec(g, `groups[${i}]`);
+  });
+}
+
+/** A group object; a missing uuid is made up, as ResultsDB does. */
+export function groupSpec(g: Json, at: string): GroupSpec {
+  const spec: GroupSpec = { uuid: randomUUID() };
+  for (const [key, name] of [['uuid', 'uuid'], ['description', 'description'], ['ref_url', 'refUrl']] as const) {
+    const value = g[key];
+    if (value === undefined || (key === 'uuid' && value === null)) continue;
+    if (value !== null && typeof value !== 'string') throw refuse(400, `${at}.${key}: must be a string`);
+    if (name === 'uuid') spec.uuid = value as string;
+    else spec[name] = value;
+  }
+  return spec;
+}
+
+/** Checks a group's own fields; `at` names it in a result (`groups[2]`), null for `POST /groups`. */
+function checkGroup(g: GroupSpec, at: string | null): void {
+  const field = (key: string): string => (at === null ? key : `${at}.${key}`);
+  checkName(at ?? 'uuid', g.uuid);
+  if (g.description) checkStorable(field('description'), g.description);
+  if (g.refUrl) checkRefUrl(field('ref_url'), g.refUrl);
+}
+
+/** A `POST /results` body as the recorder's input, or ResultsDB's 400. */
+export function resultBody(body: Json, outcomes: readonly string[]): ResultBody {
+  const issues: ValidationIssue[] = [];
+  const outcome = outcomeOf(body, outcomes, issues);
+  const testcase = testcaseOf(body, issues);
+  const groups = groupsOf(body, issues);
+  const note = optionalString(body, 'note', issues);
+  const refUrl = optionalString(body, 'ref_url', issues);
+  const rawData = body['data'];
+  if (rawData !== undefined && rawData !== null && !isObject(rawData)) {
+    issues.push({ loc: ['data'], msg: 'Input should be a valid dictionary', type: 'dict_type', input: rawData });
+  }
+  const submittedAt = submitTimeOf(body, issues);
+  if (issues.length > 0 || testcase === undefined) throw invalid(issues);
+  const data = isObject(rawData) ? dataOf(rawData) : {};
+  const item = keyValue(data, 'item');
+  const type = keyValue(data, 'type');
+  const arch = keyValue(data, 'arch');
+  const missing = [item === undefined ? 'data.item' : '', type === undefined ? 'data.type' : ''].filter((m) => m !== '');
+  if (item === undefined || type === undefined) {
+    throw refuse(
+      400,
+      `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required: resultsbus keeps a state per testcase, data.type, data.item and data.arch, and results without an item and type (a compose's productmd.compose.id, a container's nvr) are not supported yet`,
+    );
+  }
+  const input: RecordResultInput = {
+    testcase: testcase.name,
+    item,
+    type,
+    arch: arch ?? null,
+    outcome,
+    note,
+    refUrl,
+    data,
+    groups: groups.map((g) => g.uuid),
+    submittedAt,
+  };
+  try {
+    validateResultInput('input', input, outcomes);
+    if (testcase.refUrl) checkRefUrl('testcase.ref_url', testcase.refUrl);
+    groups.forEach((g, i) => checkGroup(g, `groups[${i}]`));
+  } catch (error) {
+    if (error instanceof UserError) throw refuse(400, restFieldError(error).message);
+    throw error;
+  }
+  return { input, testcase, groups };
+}
+
+/** A `POST /testcases` body. */
+export function testcaseBody(body: Json): TestcaseSpec {
+  const name = body['name'];
+  const issues: ValidationIssue[] = [];
+  if (name === undefined || name === null) issues.push({ loc: ['name'], msg: 'Field required', type: 'missing', input: body });
+  else if (typeof name !== 'string') issues.push({ loc: ['name'], msg: 'Input should be a valid string', type: 'string_type', input: name });
+  else if (name.length < 1) issues.push({ loc: ['name'], msg: 'String should have at least 1 character', type: 'string_too_short', input: name });
+  const refUrl = optionalString(body, 'ref_url', issues);
+  if (issues.length > 0 || typeof name !== 'string') throw invalid(issues);
+  try {
+    checkName('name', name);
+    if (refUrl) checkRefUrl('ref_url', refUrl);
+  } catch (error) {
+    if (error instanceof UserError) throw refuse(400, error.message);
+    throw error;
+  }
+  return refUrl === undefined ? { name } : { name, refUrl };
+}
+
+/** A `POST /groups` body. */
+export function groupBody(body: Json): GroupSpec {
+  const issues: ValidationIssue[] = [];
+  for (const key of ['uuid', 'ref_url', 'description']) optionalString(body, key, issues);
+  if (issues.length > 0) throw invalid(issues);
+  // ResultsDB makes a uuid up for an empty one too (`if body.uuid:`).
+  const spec = groupSpec(body['uuid'] ? body : { ...body, uuid: undefined }, 'body');
+  // ResultsDB sets only what is given and not empty.
+  if (!spec.description) delete spec.description;
+  if (!spec.refUrl) delete spec.refUrl;
+  try {
+    checkGroup(spec, null);
+  } catch (error) {
+    if (error instanceof UserError) throw refuse(400, error.message);
+    throw error;
+  }
+  return spec;
+}

@@ -1,0 +1,267 @@
+/**
+ * The reads and writes of ResultsDB's REST API that GraphQL has no use for:
+ * results with its filters (comma lists are OR, several parameters AND,
+ * `:like` patterns, data keys, `since` ranges, the latest result per
+ * testcase and `_distinct_on` keys) in its order and pages, testcases with
+ * their `ref_url`, and groups. Results themselves are written by the
+ * recorder only (src/results/record.ts).
+ *
+ * A result's `item`, `type` and `arch` are its key's columns, not entries of
+ * `data` (see `restData`): filters on them read the columns, through the
+ * indexes the GraphQL filters use.
+ */
+import { type SQL, sql } from 'drizzle-orm';
+import { type Executor, queryRows } from '../db/client.ts';
+import type { ResultData } from '../db/schema.ts';
+import type { GroupSpec, TestcaseSpec } from './body.ts';
+import { type DataFilter, likePattern, type Paging, type ResultsQuery } from './params.ts';
+import type { RestGroupRow, RestResultRow, RestTestcaseRow } from './serialize.ts';
+
+/** `OFFSET` of a page; past any table's end when huge (pydantic takes any integer as `page`). */
+function offsetOf(paging: Paging): SQL {
+  return sql`${Math.min(Math.max(paging.page, 0) * paging.limit, Number.MAX_SAFE_INTEGER)}::bigint`;
+}
+
+/** A text[] of `values` for `= ANY(...)` and `LIKE ANY(...)`. */
+function textArray(values: readonly string[]): SQL {
+  return sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+}
+
+const NO_ARCH_DATA = sql`(r.arch = '' AND r.data ? 'arch')`;
+
+/**
+ * A key as an SQL literal, not a parameter: `DISTINCT ON` must find the
+ * same expressions, text for text, at the head of `ORDER BY`, and two
+ * parameters are two expressions. Keys hold no NUL (checkQuery).
+ */
+function keyLiteral(key: string): SQL {
+  return sql.raw(`'${key.replaceAll("'", "''")}'::text`);
+}
+
+/** `data[key]` as a jsonb list of strings (null when absent), with the key's columns for item, type and arch. */
+function dataList(key: string): SQL {
+  const k = keyLiteral(key);
+  const stored = sql`CASE jsonb_typeof(r.data -> ${k}) WHEN 'array' THEN r.data -> ${k} WHEN 'string' THEN jsonb_build_array(r.data -> ${k}) END`;
+  if (key === 'item') return sql`jsonb_build_array(i.name)`;
+  if (key === 'type') return sql`jsonb_build_array(i.type)`;
+  if (key === 'arch') return sql`CASE WHEN r.arch <> '' THEN jsonb_build_array(r.arch) ELSE ${stored} END`;
+  return stored;
+}
+
+function dataCondition(f: DataFilter): SQL {
+  const values = textArray(f.like ? f.values.map(likePattern) : f.values);
+  if (f.key === 'item' || f.key === 'type') {
+    const column = f.key === 'item' ? sql`name` : sql`type`;
+    const match = f.like ? sql`${column} LIKE ANY(${values})` : sql`${column} = ANY(${values})`;
+    return sql`r.item_id IN (SELECT id FROM items WHERE ${match})`;
+  }
+  if (!f.like) {
+    // `?|`: a string equal to one of them, or a list holding one.
+    const stored = sql`(r.data -> ${f.key}::text) ?| ${values}`;
+    return f.key === 'arch' ? sql`(r.arch = ANY(${values}) OR (${NO_ARCH_DATA} AND ${stored}))` : stored;
+  }
+  return sql`EXISTS (SELECT 1 FROM jsonb_array_elements_text(${dataList(f.key)}) AS v(value) WHERE v.value LIKE ANY(${values}))`;
+}
+
+/** ResultsDB's `select_results`: every filter of the query, ANDed. */
+function conditions(q: ResultsQuery, options: { outcomes: boolean }): SQL {
+  const out: SQL[] = [];
+  if (q.since.start !== null) out.push(sql`r.submitted_at >= ${`${q.since.start}Z`}::timestamptz`);
+  if (q.since.end !== null) out.push(sql`r.submitted_at <= ${`${q.since.end}Z`}::timestamptz`);
+  if (options.outcomes && q.outcomes.length > 0) out.push(sql`r.outcome = ANY(${textArray(q.outcomes)})`);
+  if (q.groups.length > 0) out.push(sql`r.groups && ${textArray(q.groups)}`);
+  const names: SQL[] = [];
+  if (q.testcases.length > 0) names.push(sql`name = ANY(${textArray(q.testcases)})`);
+  if (q.testcasesLike.length > 0) names.push(sql`name LIKE ANY(${textArray(q.testcasesLike.map(likePattern))})`);
+  if (names.length > 0) out.push(sql`r.testcase_id IN (SELECT id FROM testcases WHERE ${sql.join(names, sql` OR `)})`);
+  for (const f of q.data) out.push(dataCondition(f));
+  return out.length === 0 ? sql`true` : sql.join(out, sql` AND `);
+}
+
+const RESULT_COLUMNS = sql`r.id, r.outcome, r.note, r.ref_url, r.data::text AS data, to_json(r.groups)::text AS groups, r.arch,
+  to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS submit_time, r.submitted_at,
+  t.name AS testcase, t.ref_url AS testcase_ref_url, i.name AS item, i.type AS type`;
+const RESULT_FROM = sql`results r JOIN testcases t ON t.id = r.testcase_id JOIN items i ON i.id = r.item_id`;
+
+interface RawResult {
+  id: number | string;
+  outcome: string;
+  note: string | null;
+  ref_url: string | null;
+  data: string;
+  groups: string;
+  arch: string;
+  submit_time: string;
+  testcase: string;
+  testcase_ref_url: string | null;
+  item: string;
+  type: string;
+}
+
+function toRow(raw: RawResult): RestResultRow {
+  return {
+    id: Number(raw.id),
+    testcase: raw.testcase,
+    testcaseRefUrl: raw.testcase_ref_url,
+    item: raw.item,
+    type: raw.type,
+    arch: raw.arch,
+    outcome: raw.outcome,
+    note: raw.note,
+    refUrl: raw.ref_url,
+    data: JSON.parse(raw.data) as ResultData,
+    groups: JSON.parse(raw.groups) as string[],
+    submitTime: raw.submit_time,
+  };
+}
+
+export async function restResultById(executor: Executor, id: number): Promise<RestResultRow | undefined> {
+  const rows = await queryRows<RawResult>(executor, sql`SELECT ${RESULT_COLUMNS} FROM ${RESULT_FROM} WHERE r.id = ${id}::bigint`);
+  return rows[0] && toRow(rows[0]);
+}
+
+/** One page (and one row more, to tell whether there is a next one), in ResultsDB's order. */
+export async function restResults(executor: Executor, q: ResultsQuery): Promise<RestResultRow[]> {
+  const order =
+    q.sort === 'asc' ? sql`ORDER BY r.submitted_at ASC, r.id ASC` : q.sort === 'none' ? sql`` : sql`ORDER BY r.submitted_at DESC, r.id DESC`;
+  const rows = await queryRows<RawResult>(
+    executor,
+    sql`SELECT ${RESULT_COLUMNS} FROM ${RESULT_FROM} WHERE ${conditions(q, { outcomes: true })}
+        ${order} LIMIT ${q.limit + 1}::int OFFSET ${offsetOf(q)}`,
+  );
+  return rows.map(toRow);
+}
+
+/**
+ * `/results/latest`: the newest result per testcase, and per value of each
+ * `_distinct_on` key (a missing key is a value of its own), newest first.
+ * As in ResultsDB, `outcome`, `page` and `limit` do not apply.
+ */
+export async function restLatest(executor: Executor, q: ResultsQuery): Promise<RestResultRow[]> {
+  const keys = [sql`r.testcase_id`, ...q.distinctOn.map(dataList)];
+  const rows = await queryRows<RawResult>(
+    executor,
+    sql`SELECT * FROM (
+          SELECT DISTINCT ON (${sql.join(keys, sql`, `)}) ${RESULT_COLUMNS} FROM ${RESULT_FROM}
+          WHERE ${conditions(q, { outcomes: false })}
+          ORDER BY ${sql.join(keys, sql`, `)}, r.submitted_at DESC, r.id DESC
+        ) latest ORDER BY submitted_at DESC, id DESC`,
+  );
+  return rows.map(toRow);
+}
+
+/** Testcases by name, ResultsDB's way: exact names (OR), else `*` patterns (OR); ordered by name. */
+export async function restTestcases(executor: Executor, query: { exact: string[]; like: string[]; paging: Paging }): Promise<RestTestcaseRow[]> {
+  const where =
+    query.exact.length > 0
+      ? sql`name = ANY(${textArray(query.exact)})`
+      : query.like.length > 0
+        ? sql`name LIKE ANY(${textArray(query.like.map(likePattern))})`
+        : sql`true`;
+  const { limit } = query.paging;
+  return queryRows<RestTestcaseRow>(
+    executor,
+    sql`SELECT name, ref_url AS "refUrl" FROM testcases WHERE ${where} ORDER BY name
+        LIMIT ${limit + 1}::int OFFSET ${offsetOf(query.paging)}`,
+  );
+}
+
+export async function restTestcase(executor: Executor, name: string): Promise<RestTestcaseRow | undefined> {
+  const rows = await queryRows<RestTestcaseRow>(executor, sql`SELECT name, ref_url AS "refUrl" FROM testcases WHERE name = ${name}::text`);
+  return rows[0];
+}
+
+/**
+ * Creates the testcase if it is new, and sets its `ref_url` when one is
+ * given (ResultsDB's `testcase.ref_url = tc.get("ref_url", testcase.ref_url)`).
+ * The row is written only when that changes it: reporters send the same
+ * ref_url with every result, and a write per result would queue them all on
+ * the testcase's row.
+ */
+export async function saveTestcase(executor: Executor, spec: TestcaseSpec): Promise<RestTestcaseRow> {
+  const given = spec.refUrl !== undefined;
+  const rows = await queryRows<RestTestcaseRow>(
+    executor,
+    sql`WITH ins AS (
+          INSERT INTO testcases (name, ref_url) VALUES (${spec.name}::text, ${spec.refUrl ?? null}::text)
+          ON CONFLICT (name) DO UPDATE SET ref_url = excluded.ref_url
+          WHERE ${given}::boolean AND testcases.ref_url IS DISTINCT FROM excluded.ref_url
+          RETURNING name, ref_url
+        )
+        SELECT name, ref_url AS "refUrl" FROM ins
+        UNION ALL
+        SELECT name, ref_url AS "refUrl" FROM testcases WHERE name = ${spec.name}::text AND NOT EXISTS (SELECT 1 FROM ins)`,
+  );
+  // Empty only when a concurrent transaction made the row after this statement's snapshot; a new one sees it.
+  const row = rows[0] ?? (await restTestcase(executor, spec.name));
+  if (row === undefined) throw new Error('the testcase was not saved');
+  return row;
+}
+
+const GROUP_COLUMNS = sql`g.uuid, g.description, g.ref_url AS "refUrl",
+  (SELECT count(*) FROM results r WHERE r.groups @> ARRAY[g.uuid])::int AS "resultsCount"`;
+
+/** Groups with a row of their own (made through the REST API), newest first. */
+export async function restGroups(
+  executor: Executor,
+  query: { uuids: string[]; exact: string[]; like: string[]; paging: Paging },
+): Promise<RestGroupRow[]> {
+  const conds: SQL[] = [];
+  if (query.exact.length > 0) conds.push(sql`g.description = ANY(${textArray(query.exact)})`);
+  else if (query.like.length > 0) conds.push(sql`g.description LIKE ANY(${textArray(query.like.map(likePattern))})`);
+  if (query.uuids.length > 0) conds.push(sql`g.uuid = ANY(${textArray(query.uuids)})`);
+  const { limit } = query.paging;
+  return queryRows<RestGroupRow>(
+    executor,
+    sql`SELECT ${GROUP_COLUMNS} FROM result_groups g WHERE ${conds.length === 0 ? sql`true` : sql.join(conds, sql` AND `)}
+        ORDER BY g.id DESC LIMIT ${limit + 1}::int OFFSET ${offsetOf(query.paging)}`,
+  );
+}
+
+/** A group by uuid: its row, or, for a group only results name (recorded through GraphQL), one without a description. */
+export async function restGroup(executor: Executor, uuid: string): Promise<RestGroupRow | undefined> {
+  const rows = await queryRows<RestGroupRow>(executor, sql`SELECT ${GROUP_COLUMNS} FROM result_groups g WHERE g.uuid = ${uuid}::text`);
+  if (rows[0] !== undefined) return rows[0];
+  const used = await queryRows<{ n: number }>(
+    executor,
+    sql`SELECT count(*)::int AS n FROM results WHERE groups @> ARRAY[${uuid}::text]`,
+  );
+  const n = used[0]?.n ?? 0;
+  return n === 0 ? undefined : { uuid, description: null, refUrl: null, resultsCount: n };
+}
+
+/**
+ * Creates or updates groups; fields left `undefined` keep what the group
+ * has. A row is written only when that changes it (most results name a
+ * group by uuid alone).
+ */
+export async function saveGroups(executor: Executor, groups: readonly GroupSpec[]): Promise<void> {
+  if (groups.length === 0) return;
+  const rows = groups.map((g) => ({
+    uuid: g.uuid,
+    description: g.description ?? null,
+    ref_url: g.refUrl ?? null,
+    set_description: g.description !== undefined,
+    set_ref_url: g.refUrl !== undefined,
+  }));
+  // One row per uuid (the last one wins, as ResultsDB applies them in turn), in one sorted order against deadlocks.
+  const unique = [...new Map(rows.map((r) => [r.uuid, r])).values()].sort((a, b) => (a.uuid < b.uuid ? -1 : 1));
+  await queryRows(
+    executor,
+    sql`WITH g AS (
+          SELECT * FROM jsonb_to_recordset(${JSON.stringify(unique)}::jsonb)
+            AS g(uuid text, description text, ref_url text, set_description boolean, set_ref_url boolean)
+        )
+        INSERT INTO result_groups (uuid, description, ref_url)
+        SELECT uuid, description, ref_url FROM g ORDER BY uuid
+        ON CONFLICT (uuid) DO UPDATE SET
+          description = CASE WHEN (SELECT set_description FROM g WHERE g.uuid = excluded.uuid)
+                        THEN excluded.description ELSE result_groups.description END,
+          ref_url = CASE WHEN (SELECT set_ref_url FROM g WHERE g.uuid = excluded.uuid)
+                    THEN excluded.ref_url ELSE result_groups.ref_url END
+        WHERE EXISTS (
+          SELECT 1 FROM g WHERE g.uuid = excluded.uuid
+            AND ((g.set_description AND g.description IS DISTINCT FROM result_groups.description)
+              OR (g.set_ref_url AND g.ref_url IS DISTINCT FROM result_groups.ref_url)))`,
+  );
+}
