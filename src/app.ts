@@ -307,7 +307,7 @@ export class App {
       return;
     }
     if (isRestPath(path ?? '')) {
-      await this.rest.handle(req, res);
+      await this.rest.handle(req, res, reqId);
       return;
     }
     const { maxBodyBytes } = this.options.config;

@@ -100,8 +100,8 @@ export class RestApi {
     ];
   }
 
-  /** Answers a request whose path `isRestPath`. */
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers a request whose path `isRestPath`; `reqId` goes on what is logged about it. */
+  async handle(req: IncomingMessage, res: ServerResponse, reqId?: string): Promise<void> {
     const head = req.method === 'HEAD';
     let answer: Answer;
     try {
@@ -109,31 +109,31 @@ export class RestApi {
     } catch (error) {
       // The client went away, or was timed out (Node answered 408): nothing to answer.
       if (req.socket.destroyed) return;
-      answer = this.failure(error);
+      answer = this.failure(error, reqId === undefined ? this.logger : this.logger.child({ reqId }));
     }
     if (res.headersSent) return;
     sendJson(res, answer, head);
   }
 
-  private failure(error: unknown): Answer {
+  private failure(error: unknown, logger: Logger): Answer {
     if (error instanceof RestError) {
-      this.logger.debug({ status: error.status }, 'user error');
+      logger.debug({ status: error.status }, 'user error');
       return { status: error.status, body: error.body, headers: error.headers };
     }
     if (error instanceof UserError) {
-      this.logger.debug({ code: error.code }, 'user error');
+      logger.debug({ code: error.code }, 'user error');
       const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'NOT_FOUND' ? 404 : 400;
       return { status, body: { message: restFieldError(error).message } };
     }
     if (isDatabaseFault(error)) {
-      this.logger.warn({ fault: describeFault(error) }, 'a request failed: the database is unavailable');
+      logger.warn({ fault: describeFault(error) }, 'a request failed: the database is unavailable');
       return {
         status: 503,
         body: { message: 'the database is not available right now (restarting, unreachable or overloaded); retry in a moment' },
         headers: { 'retry-after': '1' },
       };
     }
-    this.logger.error({ err: error }, 'unexpected error');
+    logger.error({ err: error }, 'unexpected error');
     return { status: 500, body: { message: 'Internal Server Error' } };
   }
 

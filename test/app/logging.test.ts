@@ -118,4 +118,17 @@ describe('logging of requests', () => {
     }
     expect(errorLines().slice(before).map((line) => [line.msg, line.reqId])).toEqual([['unexpected error', 'sse-follow-1']]);
   });
+
+  it('an unexpected error of the REST API logs one error line, with the request id sent back', async () => {
+    const before = errorLines().length;
+    await server.database.db.execute(sql`ALTER TABLE testcases RENAME TO testcases_gone`);
+    try {
+      const response = await fetch(`${server.url}/api/v2.0/testcases`, { headers: { 'x-request-id': 'rest-list-3' } });
+      expect(response.status).toBe(500);
+      expect(response.headers.get('x-request-id')).toBe('rest-list-3');
+    } finally {
+      await server.database.db.execute(sql`ALTER TABLE testcases_gone RENAME TO testcases`);
+    }
+    expect(errorLines().slice(before).map((line) => [line.msg, line.reqId])).toEqual([['unexpected error', 'rest-list-3']]);
+  });
 });
