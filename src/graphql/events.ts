@@ -127,7 +127,8 @@ class Group {
       this.scheduled = false;
       const deliveries = this.pending;
       this.pending = [];
-      this.tail = this.tail.then(() => this.write(deliveries));
+      // A failure ends the members it concerns (in `write`), never the chain.
+      this.tail = this.tail.then(() => this.write(deliveries)).catch(() => {});
     });
   }
 
@@ -137,7 +138,13 @@ class Group {
     // Started together, so that their loads batch.
     const results = new Map<object, Shared>();
     await Promise.all([...unique].map(async (event) => results.set(event, await this.resultOf(event))));
-    for (const { member, events } of deliveries) member.write(events, results);
+    for (const { member, events } of deliveries) {
+      try {
+        member.write(events, results);
+      } catch (error) {
+        member.fail(error);
+      }
+    }
   }
 }
 
@@ -234,6 +241,14 @@ class SharedStream implements AsyncIterableIterator<ExecutionResult> {
       this.pushing = false;
       this.rouse('end');
     });
+  }
+
+  /** Ends the stream with `error` (graphql-ws sends it as the operation's error). */
+  fail(error: unknown): void {
+    this.over = { error };
+    this.pushing = false;
+    void this.source.return?.();
+    this.rouse('end');
   }
 
   /** Writes the frames of pushed events, unless the socket is too far behind (then back to pulling). */

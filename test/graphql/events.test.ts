@@ -116,6 +116,23 @@ describe(`pushed subscription events (${engine})`, () => {
     expect(await s.pending).toEqual({ done: true, value: undefined });
   });
 
+  it('a sink that fails ends its own subscription with the error, and the others of its group go on', async () => {
+    const base = await latestSeq();
+    const broken = await subscribe({ after: base, first: 1 });
+    broken.sink.next = () => {
+      throw new Error('the socket broke');
+    };
+    const fine = await subscribe({ after: base, first: 1 });
+    // Masked, as any unexpected error (the cause goes to the log).
+    const failed = expect(broken.pending).rejects.toThrow('Unexpected error.');
+    const first = await record('push-h', 1);
+    await failed;
+    const second = await record('push-h', 1, 'FAILED');
+    await waitUntil('two frames are pushed', () => fine.sink.frames.length === 2);
+    expect(fine.sink.frames.map(seqOf)).toEqual([...first, ...second]);
+    await fine.iterator.return?.();
+  });
+
   it('subscribers with other credentials get answers of their own', async () => {
     const base = await latestSeq();
     const anonymous = await subscribe({ after: base, first: 1 });
