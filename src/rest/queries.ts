@@ -138,16 +138,18 @@ export async function restResults(executor: Executor, q: ResultsQuery): Promise<
  * As in ResultsDB, `outcome`, `page` and `limit` do not apply.
  */
 export async function restLatest(executor: Executor, q: ResultsQuery): Promise<RestResultRow[]> {
+  const rows = await queryRows<RawResult>(executor, latestStatement(q));
+  return rows.map(toRow);
+}
+
+/** The statement `restLatest` runs (exported so that the bench can show its plan). */
+export function latestStatement(q: ResultsQuery): SQL {
   const keys = [sql`r.testcase_id`, ...q.distinctOn.map(dataList)];
-  const rows = await queryRows<RawResult>(
-    executor,
-    sql`SELECT * FROM (
+  return sql`SELECT * FROM (
           SELECT DISTINCT ON (${sql.join(keys, sql`, `)}) ${RESULT_COLUMNS} FROM ${RESULT_FROM}
           WHERE ${conditions(q, { outcomes: false })}
           ORDER BY ${sql.join(keys, sql`, `)}, r.submitted_at DESC, r.id DESC
-        ) latest ORDER BY submitted_at DESC, id DESC`,
-  );
-  return rows.map(toRow);
+        ) latest ORDER BY submitted_at DESC, id DESC`;
 }
 
 /** Testcases by name, ResultsDB's way: exact names (OR), else `*` patterns (OR); ordered by name. */
