@@ -63,19 +63,53 @@ function dataCondition(f: DataFilter): SQL {
   return sql`EXISTS (SELECT 1 FROM jsonb_array_elements_text(${dataList(f.key)}) AS v(value) WHERE v.value LIKE ANY(${values}))`;
 }
 
-/** ResultsDB's `select_results`: every filter of the query, ANDed. */
-function conditions(q: ResultsQuery, options: { outcomes: boolean }): SQL {
+/** Whether a data filter is on the item's columns (`item`, `type`), which a task state's key holds. */
+function onItem(f: DataFilter): boolean {
+  return f.key === 'item' || f.key === 'type';
+}
+
+/**
+ * ResultsDB's `select_results`: every filter of the query, ANDed. With
+ * `keys: false`, the filters on testcase and item are left out (the task
+ * states the statement starts from have applied them).
+ */
+function conditions(q: ResultsQuery, options: { outcomes: boolean; keys?: boolean }): SQL {
+  const keys = options.keys ?? true;
   const out: SQL[] = [];
   if (q.since.start !== null) out.push(sql`r.submitted_at >= ${`${q.since.start}Z`}::timestamptz`);
   if (q.since.end !== null) out.push(sql`r.submitted_at <= ${`${q.since.end}Z`}::timestamptz`);
   if (options.outcomes && q.outcomes.length > 0) out.push(sql`r.outcome = ANY(${textArray(q.outcomes)})`);
   if (q.groups.length > 0) out.push(sql`r.groups && ${textArray(q.groups)}`);
+  const testcases = testcaseMatch(q);
+  if (keys && testcases !== undefined) out.push(sql`r.testcase_id IN (SELECT id FROM testcases WHERE ${testcases})`);
+  for (const f of q.data) if (keys || !onItem(f)) out.push(dataCondition(f));
+  return out.length === 0 ? sql`true` : sql.join(out, sql` AND `);
+}
+
+/** `testcases` and `testcases:like`, ORed, on the testcases table; undefined when neither is given. */
+function testcaseMatch(q: ResultsQuery): SQL | undefined {
   const names: SQL[] = [];
   if (q.testcases.length > 0) names.push(sql`name = ANY(${textArray(q.testcases)})`);
   if (q.testcasesLike.length > 0) names.push(sql`name LIKE ANY(${textArray(q.testcasesLike.map(likePattern))})`);
-  if (names.length > 0) out.push(sql`r.testcase_id IN (SELECT id FROM testcases WHERE ${sql.join(names, sql` OR `)})`);
-  for (const f of q.data) out.push(dataCondition(f));
-  return out.length === 0 ? sql`true` : sql.join(out, sql` AND `);
+  return names.length === 0 ? undefined : sql.join(names, sql` OR `);
+}
+
+/**
+ * The task states of the query's items (and testcases), when it names
+ * items: `ts.` conditions for `latestStatement`; undefined otherwise.
+ */
+function stateConditions(q: ResultsQuery): SQL | undefined {
+  const itemFilters = q.data.filter(onItem);
+  if (!itemFilters.some((f) => f.key === 'item')) return undefined;
+  const onItems = itemFilters.map((f) => {
+    const values = textArray(f.like ? f.values.map(likePattern) : f.values);
+    const column = f.key === 'item' ? sql`name` : sql`type`;
+    return f.like ? sql`${column} LIKE ANY(${values})` : sql`${column} = ANY(${values})`;
+  });
+  const out = [sql`ts.item_id IN (SELECT id FROM items WHERE ${sql.join(onItems, sql` AND `)})`];
+  const testcases = testcaseMatch(q);
+  if (testcases !== undefined) out.push(sql`ts.testcase_id IN (SELECT id FROM testcases WHERE ${testcases})`);
+  return sql.join(out, sql` AND `);
 }
 
 const RESULT_COLUMNS = sql`r.id, r.outcome, r.note, r.ref_url, r.data::text AS data, to_json(r.groups)::text AS groups, r.arch,
@@ -142,12 +176,31 @@ export async function restLatest(executor: Executor, q: ResultsQuery): Promise<R
   return rows.map(toRow);
 }
 
-/** The statement `restLatest` runs (exported so that the bench can show its plan). */
+/**
+ * The statement `restLatest` runs (exported so that the bench can show its
+ * plan).
+ *
+ * A query that names items (`item=`: Greenwave's, Bodhi's, a reporter's)
+ * starts from those items' task states (`task_states_item_idx`, or
+ * `task_states_key` with testcases) and reads each state's own results
+ * (`results_task_state_idx`), never the rest of the item's history. Each
+ * state's results are read, not only its last one: `_distinct_on` keeps
+ * apart results of one state whose data differ (openQA's scenarios), and a
+ * result's `submit_time`, which orders "latest", may be given by the client
+ * and so be older than the state's last result. Other queries read results
+ * through the filters' own indexes, as `/results` does.
+ */
 export function latestStatement(q: ResultsQuery): SQL {
   const keys = [sql`r.testcase_id`, ...q.distinctOn.map(dataList)];
+  const states = stateConditions(q);
+  const from =
+    states === undefined
+      ? RESULT_FROM
+      : sql`task_states ts JOIN results r ON r.task_state_id = ts.id JOIN testcases t ON t.id = r.testcase_id JOIN items i ON i.id = r.item_id`;
+  const where = states === undefined ? conditions(q, { outcomes: false }) : sql`${states} AND ${conditions(q, { outcomes: false, keys: false })}`;
   return sql`SELECT * FROM (
-          SELECT DISTINCT ON (${sql.join(keys, sql`, `)}) ${RESULT_COLUMNS} FROM ${RESULT_FROM}
-          WHERE ${conditions(q, { outcomes: false })}
+          SELECT DISTINCT ON (${sql.join(keys, sql`, `)}) ${RESULT_COLUMNS} FROM ${from}
+          WHERE ${where}
           ORDER BY ${sql.join(keys, sql`, `)}, r.submitted_at DESC, r.id DESC
         ) latest ORDER BY submitted_at DESC, id DESC`;
 }
