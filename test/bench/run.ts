@@ -66,10 +66,10 @@ import { bareHttp, commitCeiling } from './ceilings.ts';
 import { FANOUT_BATCH, fanout } from './fanout.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
+import { latestLoad, latestPlan, latestQueryString, restVsGraphql, seedRestKeys } from './rest.ts';
 import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
 import { count, ms, rate, Samples, verdict } from './stats.ts';
 import { Subscriber } from './subscriber.ts';
-import { latestLoad, latestPlan, latestQueryString, restVsGraphql, seedRestKeys } from './rest.ts';
 import { Workload } from './workload.ts';
 
 const TARGETS = {
