@@ -11,7 +11,7 @@
  * indexes the GraphQL filters use.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { type Executor, queryRows } from '../db/client.ts';
+import { type Executor, pipelineOf, queryRows } from '../db/client.ts';
 import type { ResultData } from '../db/schema.ts';
 import type { GroupSpec, TestcaseSpec } from './body.ts';
 import { type DataFilter, likePattern, type Paging, type ResultsQuery } from './params.ts';
@@ -86,29 +86,28 @@ function conditions(q: ResultsQuery, options: { outcomes: boolean; keys?: boolea
   return out.length === 0 ? sql`true` : sql.join(out, sql` AND `);
 }
 
-/** `testcases` and `testcases:like`, ORed, on the testcases table; undefined when neither is given. */
-function testcaseMatch(q: ResultsQuery): SQL | undefined {
+/** `testcases` and `testcases:like`, ORed, on a testcase's `name`; undefined when neither is given. */
+function testcaseMatch(q: ResultsQuery, name = sql`name`): SQL | undefined {
   const names: SQL[] = [];
-  if (q.testcases.length > 0) names.push(sql`name = ANY(${textArray(q.testcases)})`);
-  if (q.testcasesLike.length > 0) names.push(sql`name LIKE ANY(${textArray(q.testcasesLike.map(likePattern))})`);
+  if (q.testcases.length > 0) names.push(sql`${name} = ANY(${textArray(q.testcases)})`);
+  if (q.testcasesLike.length > 0) names.push(sql`${name} LIKE ANY(${textArray(q.testcasesLike.map(likePattern))})`);
   return names.length === 0 ? undefined : sql.join(names, sql` OR `);
 }
 
 /**
- * The task states of the query's items (and testcases), when it names
- * items: `ts.` conditions for `latestStatement`; undefined otherwise.
+ * The query's filters on items (and testcases) as conditions on `i` (and
+ * `t`), when it names items, for `latestStatement`; undefined otherwise.
  */
-function stateConditions(q: ResultsQuery): SQL | undefined {
+function keyConditions(q: ResultsQuery): SQL | undefined {
   const itemFilters = q.data.filter(onItem);
   if (!itemFilters.some((f) => f.key === 'item')) return undefined;
-  const onItems = itemFilters.map((f) => {
+  const out = itemFilters.map((f) => {
     const values = textArray(f.like ? f.values.map(likePattern) : f.values);
-    const column = f.key === 'item' ? sql`name` : sql`type`;
+    const column = f.key === 'item' ? sql`i.name` : sql`i.type`;
     return f.like ? sql`${column} LIKE ANY(${values})` : sql`${column} = ANY(${values})`;
   });
-  const out = [sql`ts.item_id IN (SELECT id FROM items WHERE ${sql.join(onItems, sql` AND `)})`];
-  const testcases = testcaseMatch(q);
-  if (testcases !== undefined) out.push(sql`ts.testcase_id IN (SELECT id FROM testcases WHERE ${testcases})`);
+  const testcases = testcaseMatch(q, sql`t.name`);
+  if (testcases !== undefined) out.push(sql`(${testcases})`);
   return sql.join(out, sql` AND `);
 }
 
@@ -150,7 +149,13 @@ function toRow(raw: RawResult): RestResultRow {
 }
 
 export async function restResultById(executor: Executor, id: number): Promise<RestResultRow | undefined> {
-  const rows = await queryRows<RawResult>(executor, sql`SELECT ${RESULT_COLUMNS} FROM ${RESULT_FROM} WHERE r.id = ${id}::bigint`);
+  const query = sql`SELECT ${RESULT_COLUMNS} FROM ${RESULT_FROM} WHERE r.id = ${id}::bigint`;
+  // Prepared where there is a pipeline (PostgreSQL): every POST reads its
+  // result back, and parsing and planning this join each time (as drizzle's
+  // unprepared statements are) cost PostgreSQL more CPU than recording the
+  // result (bench phase 8).
+  const pipeline = pipelineOf(executor);
+  const rows = pipeline ? await pipeline.statement<RawResult>(query) : await queryRows<RawResult>(executor, query);
   return rows[0] && toRow(rows[0]);
 }
 
@@ -181,9 +186,9 @@ export async function restLatest(executor: Executor, q: ResultsQuery): Promise<R
  * plan).
  *
  * A query that names items (`item=`: Greenwave's, Bodhi's, a reporter's)
- * starts from those items' task states (`task_states_item_idx`, or
- * `task_states_key` with testcases) and reads each state's own results
- * (`results_task_state_idx`), never the rest of the item's history. Each
+ * starts from those items (`items_name_idx`) and their task states
+ * (`task_states_item_idx`, or `task_states_key` with testcases) and reads
+ * those states' results only (`results_task_state_idx`). Each
  * state's results are read, not only its last one: `_distinct_on` keeps
  * apart results of one state whose data differ (openQA's scenarios), and a
  * result's `submit_time`, which orders "latest", may be given by the client
@@ -192,12 +197,12 @@ export async function restLatest(executor: Executor, q: ResultsQuery): Promise<R
  */
 export function latestStatement(q: ResultsQuery): SQL {
   const keys = [sql`r.testcase_id`, ...q.distinctOn.map(dataList)];
-  const states = stateConditions(q);
+  const onKeys = keyConditions(q);
   const from =
-    states === undefined
+    onKeys === undefined
       ? RESULT_FROM
-      : sql`task_states ts JOIN results r ON r.task_state_id = ts.id JOIN testcases t ON t.id = r.testcase_id JOIN items i ON i.id = r.item_id`;
-  const where = states === undefined ? conditions(q, { outcomes: false }) : sql`${states} AND ${conditions(q, { outcomes: false, keys: false })}`;
+      : sql`items i JOIN task_states ts ON ts.item_id = i.id JOIN testcases t ON t.id = ts.testcase_id JOIN results r ON r.task_state_id = ts.id`;
+  const where = onKeys === undefined ? conditions(q, { outcomes: false }) : sql`${onKeys} AND ${conditions(q, { outcomes: false, keys: false })}`;
   return sql`SELECT * FROM (
           SELECT DISTINCT ON (${sql.join(keys, sql`, `)}) ${RESULT_COLUMNS} FROM ${from}
           WHERE ${where}

@@ -22,7 +22,7 @@ import { resultsQuery } from '../../src/rest/params.ts';
 import { latestStatement } from '../../src/rest/queries.ts';
 import type { Api } from './client.ts';
 import { closedLoop, type LoadResult } from './load.ts';
-import type { BenchDatabase, CpuMeter } from './server.ts';
+import type { BenchDatabase, CpuMeter, CpuReport } from './server.ts';
 import { Samples } from './stats.ts';
 import { graphqlTwin, restBody, type Workload } from './workload.ts';
 
@@ -116,8 +116,9 @@ export function latestQueryString(item: string, type: string, testcases: readonl
 export async function latestLoad(
   api: Api,
   work: Workload,
+  cpu: CpuMeter,
   options: { clients: number; durationMs: number; warmupMs: number; testcases: readonly string[] },
-): Promise<LoadResult> {
+): Promise<{ load: LoadResult; cpu: CpuReport }> {
   const send = async (): Promise<void> => {
     const build = work.builds[Math.floor(work.randomKey() / work.testcases.length)] ?? '';
     const answer = await api.restGet<{ data: unknown[] }>(`/results/latest?${latestQueryString(build, 'koji_build', options.testcases)}`);
@@ -126,7 +127,9 @@ export async function latestLoad(
     }
   };
   await closedLoop({ clients: options.clients, durationMs: options.warmupMs, perRequest: 1, send });
-  return closedLoop({ clients: options.clients, durationMs: options.durationMs, perRequest: 1, send });
+  const start = await cpu.snapshot();
+  const load = await closedLoop({ clients: options.clients, durationMs: options.durationMs, perRequest: 1, send });
+  return { load, cpu: await cpu.since(start) };
 }
 
 export interface LatestPlan {

@@ -427,8 +427,9 @@ async function restPhase(large: Bench, sc: Scale, results: string[], phase1: num
     `\n[8] GET /api/v2.0/results/latest as Greenwave asks it (item, type=koji_build, ${testcases.length} testcases, _distinct_on=scenario,system_architecture,system_variant), ` +
       `${HTTP_CLIENTS} clients, random builds of ${count(work.builds.length)}, store at ${count(latestStored)} results`,
   );
-  const load = await latestLoad(large.api, work, { clients: HTTP_CLIENTS, durationMs: sc.latestMs, warmupMs: sc.warmupMs, testcases });
+  const { load, cpu } = await latestLoad(large.api, work, large.cpu, { clients: HTTP_CLIENTS, durationMs: sc.latestMs, warmupMs: sc.warmupMs, testcases });
   note(`${rate(load.requests / load.seconds)} requests/s ${loadLine(load).replace(' results in ', ' requests in ')}`);
+  note(formatCpu(cpu, load.requests).replace('per result', 'per request'));
   const plan = await latestPlan(large.db, latestQueryString(work.builds[Math.floor(work.builds.length / 2)] ?? '', 'koji_build', testcases));
   // The top of the plan, then its scans (the InitPlans of the parameter arrays come between) and its timing.
   const shown = plan.lines.filter((line, i) => i < 3 || /Scan|Index Cond|Nested Loop|Execution Time/.test(line));
