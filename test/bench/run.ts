@@ -431,8 +431,8 @@ async function restPhase(large: Bench, sc: Scale, results: string[], phase1: num
   note(`${rate(load.requests / load.seconds)} requests/s ${loadLine(load).replace(' results in ', ' requests in ')}`);
   note(formatCpu(cpu, load.requests).replace('per result', 'per request'));
   const plan = await latestPlan(large.db, latestQueryString(work.builds[Math.floor(work.builds.length / 2)] ?? '', 'koji_build', testcases));
-  // The top of the plan, then its scans (the InitPlans of the parameter arrays come between) and its timing.
-  const shown = plan.lines.filter((line, i) => i < 3 || /Scan|Index Cond|Nested Loop|Execution Time/.test(line));
+  // The top of the plan, then its scans (the InitPlans of the parameter arrays come between) and its timings.
+  const shown = plan.lines.filter((line, i) => i < 3 || /Scan|Index Cond|Nested Loop|Planning Time|Execution Time/.test(line));
   note(`plan of the statement src/rest/queries.ts runs for it (EXPLAIN (ANALYZE, BUFFERS); its top, scans and timing, ${shown.length} of ${plan.lines.length} lines):`);
   for (const line of shown) note(`  ${line}`);
   const planOk = plan.taskStateIndex && !plan.resultsSeqScan;
