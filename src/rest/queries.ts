@@ -71,8 +71,8 @@ function onItem(f: DataFilter): boolean {
 
 /**
  * ResultsDB's `select_results`: every filter of the query, ANDed. With
- * `keys: false`, the filters on testcase and item are left out (the task
- * states the statement starts from have applied them).
+ * `keys: false`, the filters on testcase and item are left out (applied
+ * by the caller on the items and testcases it starts from).
  */
 function conditions(q: ResultsQuery, options: { outcomes: boolean; keys?: boolean }): SQL {
   const keys = options.keys ?? true;

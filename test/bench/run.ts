@@ -2,7 +2,7 @@
  * `npm run bench`: throughput and latency of recording, against a local
  * PostgreSQL, with the server in a child process.
  *
- *   npm run bench                 full run (about 4 minutes on this 2-core machine)
+ *   npm run bench                 full run (about 4 minutes on this 2-core machine, and 1.5 more for phase 8)
  *   npm run bench -- --quick      small version, for smoke checks (< 1 minute): 50 x 400 keys,
  *                                 fill to 60,000, phases of 2-4 s
  *
