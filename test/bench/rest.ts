@@ -13,7 +13,7 @@
  *   `_distinct_on=scenario,system_architecture,system_variant`), for random
  *   builds of the key space; and the PostgreSQL plan of the statement that
  *   src/rest/queries.ts runs for such a query, built by the same function and
- *   explained on the bench's own connection.
+ *   explained on a connection of the bench's to the store.
  */
 import { sql } from 'drizzle-orm';
 import { allOutcomes } from '../../src/config.ts';
