@@ -186,10 +186,11 @@ export async function restLatest(executor: Executor, q: ResultsQuery): Promise<R
 
 /**
  * How many texts of the `/results/latest` statement run prepared. Planning
- * Greenwave's query took as long as running it (bench phase 8: 2.5 ms and
- * 2.5 ms on 1,000,000 results, 1.6 ms and 0.9 ms on 80,000; PostgreSQL's
- * CPU per request went from 1.6 ms to 0.6 ms prepared), and Greenwave, Bodhi and the reporters
- * ask a few shapes of it over and over. But its text follows the parameter
+ * Greenwave's query took as long as running it or longer (bench phase 8:
+ * 2.5 ms and 2.5 ms on 1,000,000 results; 1.6 ms and 0.9 ms on 80,000,
+ * where PostgreSQL's CPU per request went from 1.6 ms to 0.6 ms prepared),
+ * and Greenwave, Bodhi and the reporters ask a few shapes of it over and
+ * over. But its text follows the parameter
  * names and `_distinct_on` keys, which any client chooses, and every
  * prepared text stays in each pipeline connection: past this many, the rest
  * run unprepared.
