@@ -1,6 +1,7 @@
 /**
  * The load generator's side of the API: GraphQL over HTTP, and the mutations
- * the bench sends.
+ * the bench sends; ResultsDB's REST API (POST a result, GET a read) on the
+ * same connections.
  *
  * Transport. By default node:http with a keep-alive Agent (each concurrent
  * worker keeps reusing one connection). Node's fetch (undici, also keep-alive)
@@ -12,7 +13,7 @@
  * (for a tuned Agent) is not installed and is not needed for this.
  */
 import { Agent, request } from 'node:http';
-import type { BenchInput } from './workload.ts';
+import type { BenchInput, RestResultBody } from './workload.ts';
 
 /** The selection a CI task would plausibly ask for: no extra reads on the server. */
 export const RECORD_ONE = `mutation BenchRecord($input: RecordResultInput!) {
@@ -48,6 +49,10 @@ export function transportFromEnv(): Transport {
   return raw;
 }
 
+export class RestRequestError extends Error {
+  override name = 'RestRequestError';
+}
+
 export class Api {
   readonly endpoint: string;
   private readonly url: URL;
@@ -64,20 +69,26 @@ export class Api {
     this.headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` };
   }
 
-  /** POSTs a body; resolves with the status and the whole answer. */
+  /** POSTs a body to GraphQL. */
   private post(body: string): Promise<{ status: number; text: string }> {
+    return this.send('POST', this.url.pathname, body);
+  }
+
+  /** Sends a request (a body only with POST); resolves with the status and the whole answer. */
+  private send(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; text: string }> {
     if (this.transport === 'fetch') {
-      return fetch(this.endpoint, { method: 'POST', headers: this.headers, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+      const init: RequestInit = body === undefined ? { method, headers: this.headers } : { method, headers: this.headers, body };
+      return fetch(new URL(path, this.url), init).then(async (r) => ({ status: r.status, text: await r.text() }));
     }
     return new Promise((resolve, reject) => {
       const req = request(
         {
           host: this.url.hostname,
           port: this.url.port,
-          path: this.url.pathname,
-          method: 'POST',
+          path,
+          method,
           agent: this.agent,
-          headers: { ...this.headers, 'content-length': Buffer.byteLength(body) },
+          headers: body === undefined ? this.headers : { ...this.headers, 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -87,7 +98,8 @@ export class Api {
         },
       );
       req.on('error', reject);
-      req.end(body);
+      if (body === undefined) req.end();
+      else req.end(body);
     });
   }
 
@@ -111,6 +123,23 @@ export class Api {
 
   recordMany(inputs: BenchInput[]): Promise<RecordManyData> {
     return this.request<RecordManyData>(RECORD_MANY, { inputs });
+  }
+
+  /** POSTs a result to ResultsDB's REST API (`/api/v2.0/results`); resolves with its id. */
+  async postResult(body: RestResultBody): Promise<number> {
+    const answer = await this.restCall<{ id: number }>('POST', '/results', 201, JSON.stringify(body));
+    return answer.id;
+  }
+
+  /** GETs a path of ResultsDB's REST API (`/results/latest?...`); resolves with the parsed answer. */
+  restGet<T>(pathAndQuery: string): Promise<T> {
+    return this.restCall<T>('GET', pathAndQuery, 200);
+  }
+
+  private async restCall<T>(method: 'GET' | 'POST', pathAndQuery: string, expected: number, body?: string): Promise<T> {
+    const response = await this.send(method, `/api/v2.0${pathAndQuery}`, body);
+    if (response.status !== expected) throw new RestRequestError(`HTTP ${response.status}: ${response.text.slice(0, 300)}`);
+    return JSON.parse(response.text) as T;
   }
 
   /** The highest committed seq, from the public `emissions` query. */

@@ -2,7 +2,7 @@
  * `npm run bench`: throughput and latency of recording, against a local
  * PostgreSQL, with the server in a child process.
  *
- *   npm run bench                 full run (about 4 minutes on this 2-core machine)
+ *   npm run bench                 full run (about 4 minutes on this 2-core machine, and 1.5 more for phase 8)
  *   npm run bench -- --quick      small version, for smoke checks (< 1 minute): 50 x 400 keys,
  *                                 fill to 60,000, phases of 2-4 s
  *
@@ -14,8 +14,8 @@
  *                           postgres://postgres@127.0.0.1:5432/postgres
  *   BENCH_SCALE             `quick` or `full` (as --quick)
  *   BENCH_FILL              results to fill the store to before the large-store phases (default 1,000,000)
- *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6,7` (default all; the seed and the fill run
- *                           with any of 1-4)
+ *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6,7,8` (default all; the seed and the fill run
+ *                           with any of 1-4 and 8)
  *   BENCH_SERVER_NODE_ARGS  node flags for the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  *   BENCH_HTTP              `http` (node:http, keep-alive Agent; default) or `fetch` (see client.ts)
  *   BENCH_PACED_RATE        rate of phase 4 (default 500; the target is only judged at 500)
@@ -35,6 +35,12 @@
  *              a state, so they do the same work per result; the ratio of the pooled p50s is judged.
  *   1          recordResult over HTTP, 16 clients, over all 100,000 keys: target 1
  *   4          a graphql-ws subscriber while recordResult runs paced at 500/s over all keys: target 4
+ *   8          ResultsDB's REST API v2.0 (issue 12 §3) on the large store: POST /api/v2.0/results with the body
+ *              ResultsDB's users send, 16 clients over all keys (arch x86_64, states seeded first), in alternating
+ *              windows with recordResult of the same results (REST, GraphQL, GraphQL, REST, ...): results/s and
+ *              cpu per result, as ratios; then GET /api/v2.0/results/latest as Greenwave asks it (item, type,
+ *              10 testcases, _distinct_on=scenario,system_architecture,system_variant), 16 clients, random builds:
+ *              p99, and the PostgreSQL plan of the statement src/rest/queries.ts runs for it
  *   2          recordResults, batches of 500 (4 clients), over all keys: target 2
  *   5, 6       the fedmsg bridge (issue 3), each on a database and server of its own; see bridge.ts:
  *              5 commit-to-SUB-socket latency at 500 emissions/s, signed; 6 bridge throughput,
@@ -60,6 +66,7 @@ import { bareHttp, commitCeiling } from './ceilings.ts';
 import { FANOUT_BATCH, fanout } from './fanout.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
+import { latestLoad, latestPlan, latestQueryString, restVsGraphql, seedRestKeys } from './rest.ts';
 import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
 import { count, ms, rate, Samples, verdict } from './stats.ts';
 import { Subscriber } from './subscriber.ts';
@@ -67,6 +74,10 @@ import { Workload } from './workload.ts';
 
 const TARGETS = {
   httpRate: 2500,
+  /** Phase 8: REST POST results/s at least this share of recordResult's, and cpu per result at most this multiple. */
+  restRateRatio: 0.9,
+  restCpuRatio: 1.1,
+  latestP99: 20,
   batchRate: 20_000,
   largeStoreRatio: 1.15,
   subscriberP99: 20,
@@ -114,6 +125,8 @@ interface Scale {
   /** Phase 7: each paced run, and the idle window. */
   fanoutMs: number;
   idleMs: number;
+  /** Phase 8: the /results/latest run. */
+  latestMs: number;
 }
 
 function scale(): Scale {
@@ -121,8 +134,8 @@ function scale(): Scale {
   const fill = process.env['BENCH_FILL'];
   const base: Scale = quick
     ? // A smaller key space, so that the small fill still leaves every key known (as in the full run).
-      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000, busMs: 4000, bridgeEmissions: 10_000, ceilingMs: 2000, fanoutMs: 4000, idleMs: 3000 }
-    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000, busMs: 20_000, bridgeEmissions: 50_000, ceilingMs: 5000, fanoutMs: 20_000, idleMs: 10_000 };
+      { name: 'quick', builds: 400, seed: 10_000, fillTo: 60_000, warmupMs: 1000, smallWarmupMs: 1500, compareRounds: 2, compareWindowMs: 1500, compareWarmupMs: 300, httpMs: 3000, batchMs: 3000, subscriberMs: 4000, busMs: 4000, bridgeEmissions: 10_000, ceilingMs: 2000, fanoutMs: 4000, idleMs: 3000, latestMs: 3000 }
+    : { name: 'full', builds: 2000, seed: 10_000, fillTo: 1_000_000, warmupMs: 2000, smallWarmupMs: 5000, compareRounds: 4, compareWindowMs: 4000, compareWarmupMs: 500, httpMs: 20_000, batchMs: 15_000, subscriberMs: 20_000, busMs: 20_000, bridgeEmissions: 50_000, ceilingMs: 5000, fanoutMs: 20_000, idleMs: 10_000, latestMs: 10_000 };
   if (fill !== undefined && fill !== '') {
     const n = Number(fill.replace(/[_,]/g, ''));
     if (!Number.isInteger(n) || n < base.seed) throw new Error(`BENCH_FILL must be a whole number >= ${base.seed}, got ${fill}`);
@@ -133,9 +146,9 @@ function scale(): Scale {
 
 function phases(): Set<string> {
   const raw = process.env['BENCH_PHASES'];
-  const all = ['0', '1', '2', '3', '4', '5', '6', '7'];
+  const all = ['0', '1', '2', '3', '4', '5', '6', '7', '8'];
   const chosen = new Set(raw ? raw.split(',').map((s) => s.trim()) : all);
-  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6,7`);
+  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6,7,8`);
   return chosen;
 }
 
@@ -366,6 +379,72 @@ async function compareStores(
   return { ...out, rounds };
 }
 
+/**
+ * Phase 8 (issue 12 §3): ResultsDB's REST API on the large store, see rest.ts.
+ * Its own Workload over the same key space, since its results (arch x86_64)
+ * are other task states than the rest of the bench's.
+ */
+async function restPhase(large: Bench, sc: Scale, results: string[], phase1: number | undefined): Promise<void> {
+  const work = new Workload({ testcases: 50, builds: sc.builds, flip: 0.1, seed: 20_120_003 });
+  let t = performance.now();
+  await seedRestKeys(large.api, work, { batch: BATCH, clients: BATCH_CLIENTS });
+  const stored = await large.storedResults();
+  console.log(
+    `\n[8] ResultsDB REST API: POST /api/v2.0/results (ResultsDB's users' body) vs recordResult of the same results, ${HTTP_CLIENTS} clients, all ${count(work.keys)} keys (arch x86_64, ` +
+      `states seeded in ${((performance.now() - t) / 1000).toFixed(1)} s), ${sc.compareRounds} x ${sc.compareWindowMs / 1000} s windows each, alternating; store at ${count(stored)} results`,
+  );
+  const c = await restVsGraphql(large.api, large.cpu, work, {
+    clients: HTTP_CLIENTS,
+    rounds: sc.compareRounds,
+    windowMs: sc.compareWindowMs,
+    warmupMs: sc.compareWarmupMs,
+    firstWarmupMs: sc.warmupMs,
+  });
+  c.rounds.forEach((r, i) => note(`round ${i + 1}: REST ${rate(r.rest)} results/s, GraphQL ${rate(r.graphql)} results/s, ratio ${(r.rest / r.graphql).toFixed(2)}`));
+  const perResult = (x: { load: LoadResult; cpu: CpuTotals }): number => (1000 * (x.cpu.server + x.cpu.postgres)) / x.load.results;
+  const per = (x: { load: LoadResult; cpu: CpuTotals }): string =>
+    `${rate(x.load.results / x.load.seconds)} results/s ${loadLine(x.load)}; cpu per result: server ${((1000 * x.cpu.server) / x.load.results).toFixed(3)} ms + postgres ${((1000 * x.cpu.postgres) / x.load.results).toFixed(3)} ms`;
+  note(`REST POST:     ${per(c.rest)}`);
+  note(`recordResult:  ${per(c.graphql)}`);
+  const restRate = c.rest.load.results / c.rest.load.seconds;
+  const graphqlRate = c.graphql.load.results / c.graphql.load.seconds;
+  const rateRatio = restRate / graphqlRate;
+  const cpuRatio = perResult(c.rest) / perResult(c.graphql);
+  const errors = c.rest.load.errors + c.graphql.load.errors;
+  results.push(
+    `REST POST /results vs recordResult, ${HTTP_CLIENTS} clients, same results, alternating (store ${count(stored)}, ${count(work.keys)} keys): ` +
+      `${rate(restRate)} vs ${rate(graphqlRate)} results/s, ratio ${rateRatio.toFixed(2)} (target >= ${TARGETS.restRateRatio}); ` +
+      `cpu per result ${perResult(c.rest).toFixed(3)} vs ${perResult(c.graphql).toFixed(3)} ms, ratio ${cpuRatio.toFixed(2)} (target <= ${TARGETS.restCpuRatio}) ` +
+      `${verdict(rateRatio >= TARGETS.restRateRatio && cpuRatio <= TARGETS.restCpuRatio && errors === 0)}  ` +
+      `p50 ${ms(c.rest.load.latency.percentile(50))} vs ${ms(c.graphql.load.latency.percentile(50))}; phase 1 (arch-less keys): ${phase1 === undefined ? 'not run' : `${rate(phase1)} results/s`}` +
+      `${errors ? `  ${errors} ERRORS: ${c.rest.load.firstError ?? c.graphql.load.firstError ?? ''}` : ''}`,
+  );
+
+  // Greenwave's policies name a handful of testcases; these are the first ten of the key space.
+  const testcases = work.testcases.slice(0, 10);
+  const latestStored = await large.storedResults();
+  console.log(
+    `\n[8] GET /api/v2.0/results/latest as Greenwave asks it (item, type=koji_build, ${testcases.length} testcases, _distinct_on=scenario,system_architecture,system_variant), ` +
+      `${HTTP_CLIENTS} clients, random builds of ${count(work.builds.length)}, store at ${count(latestStored)} results`,
+  );
+  const { load, cpu } = await latestLoad(large.api, work, large.cpu, { clients: HTTP_CLIENTS, durationMs: sc.latestMs, warmupMs: sc.warmupMs, testcases });
+  note(`${rate(load.requests / load.seconds)} requests/s ${loadLine(load).replace(' results in ', ' requests in ')}`);
+  note(formatCpu(cpu, load.requests).replace('per result', 'per request'));
+  const plan = await latestPlan(large.db, latestQueryString(work.builds[Math.floor(work.builds.length / 2)] ?? '', 'koji_build', testcases));
+  // The top of the plan, then its scans (the InitPlans of the parameter arrays come between) and its timings.
+  const shown = plan.lines.filter((line, i) => i < 3 || /Scan|Index Cond|Nested Loop|Planning Time|Execution Time/.test(line));
+  note(`plan of the statement src/rest/queries.ts runs for it (EXPLAIN (ANALYZE, BUFFERS); its top, scans and timing, ${shown.length} of ${plan.lines.length} lines):`);
+  for (const line of shown) note(`  ${line}`);
+  const planOk = plan.taskStateIndex && !plan.resultsSeqScan;
+  const p99 = load.latency.percentile(99);
+  results.push(
+    `GET /results/latest (Greenwave), ${HTTP_CLIENTS} clients, store ${count(latestStored)}: p99 ${ms(p99)} (target <= ${TARGETS.latestP99} ms), ` +
+      `plan: ${plan.taskStateIndex ? 'an index on task_states' : 'NO index on task_states'}${plan.resultsSeqScan ? ', a Seq Scan on results' : ', no scan of results'} ` +
+      `${verdict(p99 <= TARGETS.latestP99 && planOk && load.errors === 0)}  p50 ${ms(load.latency.percentile(50))}, ${rate(load.requests / load.seconds)} requests/s` +
+      `${load.errors ? `  ${load.errors} ERRORS: ${load.firstError ?? ''}` : ''}`,
+  );
+}
+
 /** The local PostgreSQL through its Unix socket when there is one, else on 127.0.0.1:5432. */
 function defaultDatabaseUrl(): string {
   const dir = '/var/run/postgresql';
@@ -425,7 +504,7 @@ async function main(): Promise<void> {
         `this machine, no resultsbus code: bare node:http + this client ${rate(http.rate)} requests/s (client ${http.client.toFixed(3)} ms cpu per request); PostgreSQL one-row commits ${rate(pg.plain)}/s, ${rate(pg.notifying)}/s with a NOTIFY each`,
       );
     }
-    if (['1', '2', '3', '4'].some((p) => chosen.has(p))) await recordingPhases(open, chosen, sc, results);
+    if (['1', '2', '3', '4', '8'].some((p) => chosen.has(p))) await recordingPhases(open, chosen, sc, results);
     if (chosen.has('5')) {
       // Twice: results one per recordResult (where the HTTP server's cost of
       // recording competes with the bridge for the one core), and in
@@ -502,7 +581,7 @@ async function main(): Promise<void> {
   await sleep(0);
 }
 
-/** Phases 1 to 4 (issue 2): recording, on the large store and, for 3, a small one. */
+/** Phases 1 to 4 (issue 2): recording, on the large store and, for 3, a small one; and 8 (the REST API) on the large store. */
 async function recordingPhases(open: (role: string) => Promise<Bench>, chosen: Set<string>, sc: Scale, results: string[]): Promise<void> {
   const t0 = performance.now();
   {
@@ -559,11 +638,13 @@ async function recordingPhases(open: (role: string) => Promise<Bench>, chosen: S
       );
     }
 
+    let phase1: number | undefined;
     if (chosen.has('1')) {
       const stored = await large.storedResults();
       console.log(`\n[1] recordResult over HTTP, ${HTTP_CLIENTS} clients, all ${count(large.work.keys)} keys, store at ${count(stored)} results`);
       const { load, cpu } = await large.http(sc.httpMs, large.work.keys);
       const r = load.results / load.seconds;
+      phase1 = r;
       note(`${rate(r)} results/s ${loadLine(load)}`);
       note(formatCpu(cpu, load.results));
       results.push(
@@ -592,6 +673,8 @@ async function recordingPhases(open: (role: string) => Promise<Bench>, chosen: S
         `emission commit-to-subscriber (receive - mutation answered), ${rate(achieved)} results/s, ${s.ack.count} emissions: p99 ${ms(s.ack.percentile(99))} (target <= ${TARGETS.subscriberP99} ms) ${verdict(ok)}  p50 ${ms(s.ack.percentile(50))} max ${ms(s.ack.max)}${s.missing ? `  ${s.missing} MISSING` : ''}${s.disorder ? `  ${s.disorder} OUT OF ORDER` : ''}`,
       );
     }
+
+    if (chosen.has('8')) await restPhase(large, sc, results, phase1);
 
     // Last: its 500-result transactions leave the most behind (WAL, dirty pages).
     if (chosen.has('2')) {

@@ -36,6 +36,7 @@ export interface BenchInput {
   testcase: string;
   item: string;
   type: string;
+  arch?: string;
   outcome: BenchOutcome;
   refUrl: string;
   note: string;
@@ -105,4 +106,38 @@ export class Workload {
       data: { arch: 'x86_64', runner: `bench-${n % 16}` },
     };
   }
+}
+
+/**
+ * What ResultsDB's users POST to `/api/v2.0/results` (issue 12 §3): the
+ * testcase by name, the key in `data`, arch x86_64, an empty note.
+ */
+export interface RestResultBody {
+  testcase: { name: string };
+  outcome: BenchOutcome;
+  data: { item: string; type: string; arch: string };
+  ref_url: string;
+  note: string;
+}
+
+/** The arch of the REST phase's results (ResultsDB's users send one). */
+export const REST_ARCH = 'x86_64';
+
+/** `input` as ResultsDB's users POST it. */
+export function restBody(input: BenchInput): RestResultBody {
+  return {
+    testcase: { name: input.testcase },
+    outcome: input.outcome,
+    data: { item: input.item, type: input.type, arch: REST_ARCH },
+    ref_url: input.refUrl,
+    note: '',
+  };
+}
+
+/**
+ * The same result as a `recordResult` input: the same key (arch x86_64, so
+ * the same task state as the REST body's) and the same stored data.
+ */
+export function graphqlTwin(input: BenchInput): BenchInput {
+  return { ...input, arch: REST_ARCH, note: '', data: { item: input.item, type: input.type, arch: REST_ARCH } };
 }
