@@ -25,9 +25,9 @@ export type Outcome =
 
 /** One result to record. */
 export type RecordResultInput = {
-  /** The arch, part of the state key (1 to 255 characters); omit for none. */
+  /** The arch (1 to 255 characters); omit for none. Part of the state key's variant (it stands for `data.arch` there). */
   arch?: string | null | undefined;
-  /** Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON. */
+  /** Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON, kept as given. The values of the variant keys (RESULTSBUS_VARIANT_KEYS: `scenario`, `system_architecture`, `system_variant` and `arch` by default) make the state key's variant: results that differ in one of them have task states of their own. */
   data?: unknown;
   /** Emit even when the outcome equals the one last emitted (a re-run someone asked for). */
   force?: boolean | null | undefined;

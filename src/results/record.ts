@@ -1,6 +1,6 @@
 /**
  * The recording rule (design.md, "The rule"): store every result, keep one
- * task-state row per (testcase, item type, item, arch), and emit only when
+ * task-state row per (testcase, item type, item, variant), and emit only when
  * that key has never emitted, when the outcome differs from the one last
  * emitted, or when the result is forced.
  *
@@ -57,6 +57,11 @@ export interface RecorderOptions {
   topic: string;
   /** Largest accepted batch. */
   maxBatch: number;
+  /**
+   * The data keys whose values make a key's variant (RESULTSBUS_VARIANT_KEYS).
+   * @default DEFAULT_VARIANT_KEYS: arch, scenario, system_architecture, system_variant
+   */
+  variantKeys?: readonly string[];
   /**
    * Called with the emissions of a call once they are committed, in seq
    * order (not for a call inside a caller's transaction). The live feed
@@ -130,7 +135,7 @@ class IdCache {
   }
 }
 
-const keyOf = (testcaseId: number, itemId: number, arch: string): string => `${testcaseId}\u0000${itemId}\u0000${arch}`;
+const keyOf = (testcaseId: number, itemId: number, variant: string): string => `${testcaseId}\u0000${itemId}\u0000${variant}`;
 const itemKey = (type: string, name: string): string => `${type}\u0000${name}`;
 
 /** `2015-05-14 23:14:56 UTC`, as Taskotron wrote submit_time. */
@@ -261,7 +266,12 @@ export class Recorder {
       throw badInput(field, `has ${inputs.length} results; at most ${this.options.maxBatch} are allowed per call`);
     }
     const valid = inputs.map((input, i) =>
-      validateResultInput(inputs.length === 1 && field === 'input' ? field : `${field}[${i}]`, input, this.options.outcomes),
+      validateResultInput(
+        inputs.length === 1 && field === 'input' ? field : `${field}[${i}]`,
+        input,
+        this.options.outcomes,
+        this.options.variantKeys,
+      ),
     );
     const topLevel = !(executor instanceof PgTransaction);
     const created: Array<[string, number]> = [];
@@ -288,7 +298,7 @@ export class Recorder {
       for (const [key, id] of created) this.ids.set(key, id);
       recorded.forEach(({ result }, i) => {
         const input = valid[i];
-        if (input !== undefined) this.states.set(keyOf(result.testcaseId, result.itemId, input.arch), result.taskStateId);
+        if (input !== undefined) this.states.set(keyOf(result.testcaseId, result.itemId, input.variant), result.taskStateId);
       });
       const emitted = recorded.flatMap((r) => (r.emission === null ? [] : [r.emission])).sort((a, b) => a.seq - b.seq);
       if (emitted.length > 0) this.options.onCommitted?.(emitted);
@@ -311,7 +321,7 @@ export class Recorder {
     const testcaseId = this.ids.get(`t\u0000${input.testcase}`);
     const itemId = this.ids.get(`i\u0000${itemKey(input.type, input.item)}`);
     if (testcaseId === undefined || itemId === undefined) return null;
-    if (this.states.get(keyOf(testcaseId, itemId, input.arch)) !== undefined) {
+    if (this.states.get(keyOf(testcaseId, itemId, input.variant)) !== undefined) {
       // Its own transaction: one round trip.
       return this.recordInOneStatement((query) => (pipeline ? pipeline.statement(query) : queryRows(executor, query)), input, tag, testcaseId, itemId);
     }
@@ -320,9 +330,9 @@ export class Recorder {
     // Whichever of the two the key needed, the statement finds the row (its
     // own insert, or one another transaction committed, waited for by the
     // INSERT). Task state, then counter: the usual lock order.
-    const create = sql`INSERT INTO task_states (testcase_id, item_id, arch)
-                       VALUES (${testcaseId}::int, ${itemId}::int, ${input.arch}::text)
-                       ON CONFLICT (testcase_id, item_id, arch) DO NOTHING`;
+    const create = sql`INSERT INTO task_states (testcase_id, item_id, arch, variant)
+                       VALUES (${testcaseId}::int, ${itemId}::int, ${input.arch}::text, ${input.variant}::text)
+                       ON CONFLICT (testcase_id, item_id, variant) DO NOTHING`;
     const afterCreate = <T>(query: SQL): Promise<T[]> =>
       pipeline
         ? pipeline.transaction(async (tx) => {
@@ -380,7 +390,7 @@ export class Recorder {
       sql`WITH cur AS MATERIALIZED (
             SELECT id, emitted_outcome, last_emission_seq, state_version, result_count, emission_count
             FROM task_states
-            WHERE testcase_id = ${testcaseId}::int AND item_id = ${itemId}::int AND arch = ${input.arch}::text
+            WHERE testcase_id = ${testcaseId}::int AND item_id = ${itemId}::int AND variant = ${input.variant}::text
             FOR UPDATE
           ), d AS MATERIALIZED (
             SELECT cur.*, nextval('results_id_seq') AS result_id,
@@ -542,20 +552,23 @@ export class Recorder {
       const testcaseId = testcaseIds.get(input.testcase);
       const itemId = itemIds.get(itemKey(input.type, input.item));
       if (testcaseId === undefined || itemId === undefined) throw new Error('testcase or item id was not resolved');
-      return { input, testcaseId, itemId, key: keyOf(testcaseId, itemId, input.arch) };
+      return { input, testcaseId, itemId, key: keyOf(testcaseId, itemId, input.variant) };
     });
 
     // Lock every task-state row of the batch, in one sorted order, and take
     // the result ids in the same round trip.
     const keys = [...new Map(keyed.map((k) => [k.key, k])).values()]
-      .map((k) => ({ testcase_id: k.testcaseId, item_id: k.itemId, arch: k.input.arch }))
-      .sort((a, b) => a.testcase_id - b.testcase_id || a.item_id - b.item_id || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0))
+      .map((k) => ({ testcase_id: k.testcaseId, item_id: k.itemId, arch: k.input.arch, variant: k.input.variant }))
+      .sort(
+        (a, b) =>
+          a.testcase_id - b.testcase_id || a.item_id - b.item_id || (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0),
+      )
       .map((k, ord) => ({ ...k, ord }));
     const lockedRows = await tx.rows<{
       id: number;
       testcase_id: number;
       item_id: number;
-      arch: string;
+      variant: string;
       emitted_outcome: string | null;
       last_outcome: string | null;
       last_result_id: number | string | null;
@@ -566,12 +579,12 @@ export class Recorder {
       result_ids: Array<number | string> | null;
     }>(
       sql`WITH keys AS (
-            SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(testcase_id int, item_id int, arch text, ord int)
+            SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(testcase_id int, item_id int, arch text, variant text, ord int)
           ), locked AS (
-            INSERT INTO task_states (testcase_id, item_id, arch)
-            SELECT testcase_id, item_id, arch FROM keys ORDER BY ord
-            ON CONFLICT (testcase_id, item_id, arch) DO UPDATE SET updated_at = task_states.updated_at
-            RETURNING id, testcase_id, item_id, arch, emitted_outcome, last_outcome, last_result_id,
+            INSERT INTO task_states (testcase_id, item_id, arch, variant)
+            SELECT testcase_id, item_id, arch, variant FROM keys ORDER BY ord
+            ON CONFLICT (testcase_id, item_id, variant) DO UPDATE SET updated_at = task_states.updated_at
+            RETURNING id, testcase_id, item_id, variant, emitted_outcome, last_outcome, last_result_id,
                       last_emission_seq, state_version, result_count, emission_count
           ), ids AS (
             -- Only once every row is locked (counting them runs the upsert to
@@ -587,7 +600,7 @@ export class Recorder {
     );
     const states = new Map<string, LockedState>();
     for (const row of lockedRows) {
-      const key = keyOf(row.testcase_id, row.item_id, row.arch);
+      const key = keyOf(row.testcase_id, row.item_id, row.variant);
       states.set(key, {
         id: row.id,
         key,

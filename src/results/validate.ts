@@ -4,6 +4,7 @@
  */
 import { badInput } from '../errors.ts';
 import type { ResultData } from '../db/schema.ts';
+import { DEFAULT_VARIANT_KEYS, variantOf } from './variant.ts';
 
 export const LIMITS = {
   /** testcase, item, type, arch, group and data key length, in characters. */
@@ -45,6 +46,8 @@ export interface ValidResultInput {
   type: string;
   /** '' when the result has no arch. */
   arch: string;
+  /** The canonical variant, part of the state key (src/results/variant.ts); '' for none. */
+  variant: string;
   outcome: string;
   note: string | null;
   refUrl: string | null;
@@ -156,11 +159,13 @@ function checkSubmittedAt(field: string, value: unknown): string {
 /**
  * @param field prefix for error paths, e.g. `input` or `inputs[3]`
  * @param outcomes the outcome names this server accepts
+ * @param variantKeys the data keys of the variant (RESULTSBUS_VARIANT_KEYS)
  */
 export function validateResultInput(
   field: string,
   input: RecordResultInput,
   outcomes: readonly string[],
+  variantKeys: readonly string[] = DEFAULT_VARIANT_KEYS,
 ): ValidResultInput {
   const testcase = checkName(`${field}.testcase`, input.testcase);
   const item = checkName(`${field}.item`, input.item);
@@ -191,5 +196,6 @@ export function validateResultInput(
   groups.forEach((g, i) => checkName(`${field}.groups[${i}]`, g));
   const submittedAt =
     input.submittedAt === undefined || input.submittedAt === null ? null : checkSubmittedAt(`${field}.submittedAt`, input.submittedAt);
-  return { testcase, item, type, arch, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true, submittedAt };
+  const variant = variantOf(arch, data, variantKeys);
+  return { testcase, item, type, arch, variant, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true, submittedAt };
 }

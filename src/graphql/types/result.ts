@@ -60,7 +60,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       }),
       taskState: t.field({
         type: refs.TaskState,
-        description: 'The current state of this result’s key (testcase, item, arch).',
+        description: 'The current state of this result’s key (testcase, item, variant).',
         resolve: (r, _, ctx) =>
           loadRequired(loadersOf(r, ctx).taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
       }),
@@ -112,13 +112,16 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       testcase: t.string({ required: true, description: 'What ran, e.g. `dist.depcheck` (1 to 255 characters).' }),
       item: t.string({ required: true, description: 'What it ran on, e.g. a build NVR (1 to 255 characters).' }),
       type: t.string({ required: true, description: 'The item type, e.g. `koji_build`, `bodhi_update`, `compose`.' }),
-      arch: t.string({ description: 'The arch, part of the state key (1 to 255 characters); omit for none.' }),
+      arch: t.string({
+        description: 'The arch (1 to 255 characters); omit for none. Part of the state key\'s variant (it stands for `data.arch` there).',
+      }),
       outcome: t.field({ type: refs.Outcome, required: true, description: 'The outcome.' }),
       note: t.string({ description: 'A free-text note, at most 64 KiB.' }),
       refUrl: t.string({ description: 'An http(s) URL of the log.' }),
       data: t.field({
         type: 'JSON',
-        description: 'Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON.',
+        description:
+          'Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON, kept as given. The values of the variant keys (RESULTSBUS_VARIANT_KEYS: `scenario`, `system_architecture`, `system_variant` and `arch` by default) make the state key\'s variant: results that differ in one of them have task states of their own.',
       }),
       groups: t.stringList({ description: `Groups to file the result under (at most ${LIMITS.groups}).`, extensions: { maxItems: LIMITS.groups } }),
       force: t.boolean({
