@@ -7,6 +7,7 @@
 import { userInfo } from 'node:os';
 import { DEFAULT_TIMEOUTS } from './db/timeouts.ts';
 import { socketOf } from './db/url.ts';
+import { DEFAULT_SUBJECTS, parseSubjectRules, type SubjectRule } from './results/subject.ts';
 import { DEFAULT_VARIANT_KEYS } from './results/variant.ts';
 
 export const STANDARD_OUTCOMES = [
@@ -63,6 +64,14 @@ export interface Config {
    * @default ["arch", "scenario", "system_architecture", "system_variant"]
    */
   variantKeys: string[];
+  /**
+   * How a result that gives no item and type of its own gets its subject
+   * from its data: rules `NAME_KEY=TYPE`, tried in order
+   * (RESULTSBUS_SUBJECTS; `none`: only results with an item and type have
+   * one). See src/results/subject.ts.
+   * @default "item={type},productmd.compose.id=compose,nvr={type}|koji_build"
+   */
+  subjectRules: SubjectRule[];
   /** Deepest accepted GraphQL selection. @default 12 */
   maxQueryDepth: number;
   /** Highest accepted estimated query cost. @default 50000 */
@@ -229,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxBatch: int(env, 'RESULTSBUS_MAX_BATCH', 1000, 1, 100000),
     extraOutcomes: [...new Set(extra)].filter((o) => !(STANDARD_OUTCOMES as readonly string[]).includes(o)),
     variantKeys: variantKeys(env),
+    subjectRules: subjectRules(env),
     maxQueryDepth: int(env, 'RESULTSBUS_MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: int(env, 'RESULTSBUS_MAX_QUERY_COST', 50000, 10, 100000000),
     maxSubscriptionsPerConnection: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 1000000),
@@ -255,6 +265,16 @@ function variantKeys(env: Env): string[] {
     }
   }
   return [...new Set(keys)];
+}
+
+function subjectRules(env: Env): SubjectRule[] {
+  try {
+    return parseSubjectRules(str(env, 'RESULTSBUS_SUBJECTS', DEFAULT_SUBJECTS));
+  } catch (error) {
+    throw new ConfigError(
+      `RESULTSBUS_SUBJECTS must be comma-separated rules NAME_KEY=TYPE (TYPE an item type, or {DATA_KEY}, alternatives separated by |), or none: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 function writeAuth(env: Env): WriteAuth {

@@ -92,9 +92,10 @@ export const results = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     // testcase_id and item_id are the task state's, copied here for the
-    // filters' indexes.
+    // filters' indexes. A result with no subject (src/results/subject.ts)
+    // has no item, no task state and no state version: all three null.
     testcaseId: integer('testcase_id').notNull(),
-    itemId: integer('item_id').notNull(),
+    itemId: integer('item_id'),
     arch: text('arch').notNull().default(''),
     outcome: text('outcome').notNull(),
     note: text('note'),
@@ -103,8 +104,8 @@ export const results = pgTable(
     groups: text('groups').array().notNull().default(sql`'{}'::text[]`),
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
     forced: boolean('forced').notNull().default(false),
-    taskStateId: integer('task_state_id').notNull(),
-    stateVersion: integer('state_version').notNull(),
+    taskStateId: integer('task_state_id'),
+    stateVersion: integer('state_version'),
     emissionSeq: bigint('emission_seq', { mode: 'number' }),
     duplicateOfSeq: bigint('duplicate_of_seq', { mode: 'number' }),
   },

@@ -36,8 +36,12 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
     fields: (t) => ({
       resultId: t.exposeInt('id', { description: 'The numeric id, as in the fedmsg body (`result.id`).' }),
       testcase: t.exposeString('testcase', { description: 'What ran, e.g. `dist.depcheck`.' }),
-      item: t.exposeString('item', { description: 'What it ran on, e.g. a build NVR.' }),
-      type: t.exposeString('type', { description: 'The item type, e.g. `koji_build`.' }),
+      item: t.exposeString('item', {
+        nullable: true,
+        description:
+          'What it ran on, e.g. a build NVR: the subject\'s item, given or derived from `data` (RESULTSBUS_SUBJECTS); null for a result with no subject, which has no task state and emits nothing.',
+      }),
+      type: t.exposeString('type', { nullable: true, description: 'The item type, e.g. `koji_build` or `compose`; null for a result with no subject.' }),
       arch: t.exposeString('arch', { nullable: true, description: 'The arch, when the result has one.' }),
       outcome: t.field({ type: refs.Outcome, resolve: (r) => r.outcome, description: 'The outcome reported.' }),
       note: t.exposeString('note', { nullable: true, description: 'A short free-text note.' }),
@@ -51,18 +55,25 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       }),
       forced: t.exposeBoolean('forced', { description: 'Recorded with `force: true` (a re-run someone asked for).' }),
       stateVersion: t.exposeInt('stateVersion', {
-        description: "The task-state version it was applied at: 1, 2, 3, ... per key, in the order the key's lock was taken.",
+        nullable: true,
+        description:
+          "The task-state version it was applied at: 1, 2, 3, ... per key, in the order the key's lock was taken; null for a result with no subject.",
       }),
       itemNode: t.field({
         type: refs.Item,
-        description: 'The item as an object, with its task states and history.',
-        resolve: (r, _, ctx) => loadRequired(loadersOf(r, ctx).item, r.itemId, `item ${r.itemId} of result ${r.id}`),
+        nullable: true,
+        description: 'The item as an object, with its task states and history; null for a result with no subject.',
+        resolve: (r, _, ctx) =>
+          r.itemId === null ? null : loadRequired(loadersOf(r, ctx).item, r.itemId, `item ${r.itemId} of result ${r.id}`),
       }),
       taskState: t.field({
         type: refs.TaskState,
-        description: 'The current state of this result’s key (testcase, item, variant).',
+        nullable: true,
+        description: 'The current state of this result’s key (testcase, item, variant); null for a result with no subject.',
         resolve: (r, _, ctx) =>
-          loadRequired(loadersOf(r, ctx).taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
+          r.taskStateId === null
+            ? null
+            : loadRequired(loadersOf(r, ctx).taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
       }),
       emission: t.field({
         type: refs.Emission,
@@ -110,8 +121,11 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
     description: 'One result to record.',
     fields: (t) => ({
       testcase: t.string({ required: true, description: 'What ran, e.g. `dist.depcheck` (1 to 255 characters).' }),
-      item: t.string({ required: true, description: 'What it ran on, e.g. a build NVR (1 to 255 characters).' }),
-      type: t.string({ required: true, description: 'The item type, e.g. `koji_build`, `bodhi_update`, `compose`.' }),
+      item: t.string({
+        description:
+          'What it ran on, e.g. a build NVR (1 to 255 characters), with `type`. Without both, the subject is derived from `data` by RESULTSBUS_SUBJECTS (e.g. a compose from `data["productmd.compose.id"]`), and a result with none is stored with no task state and emits nothing.',
+      }),
+      type: t.string({ description: 'The item type, e.g. `koji_build`, `bodhi_update`, `compose`; given with `item`.' }),
       arch: t.string({
         description: 'The arch (1 to 255 characters); omit for none. Part of the state key\'s variant (it stands for `data.arch` there).',
       }),
@@ -138,6 +152,11 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       fields: (t) => ({
         result: t.field({ type: refs.Result, resolve: (p) => p.result, description: 'The stored result.' }),
         emitted: t.boolean({ resolve: (p) => p.emission !== null, description: 'Whether it produced an emission.' }),
+        keyed: t.boolean({
+          resolve: (p) => p.result.taskStateId !== null,
+          description:
+            'Whether the result has a subject, and so a task state that the rule applied it to. False when it gave no item and type and none could be derived from its data (RESULTSBUS_SUBJECTS): it is stored and served, but has no task state and emits nothing.',
+        }),
         emission: t.field({
           type: refs.Emission,
           nullable: true,
