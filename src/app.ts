@@ -104,6 +104,7 @@ export class App {
         outcomes: allOutcomes(config),
         topic: topicOf(config),
         maxBatch: config.maxBatch,
+        keyRules: { variantKeys: config.variantKeys, subjectRules: config.subjectRules },
         onCommitted: (emissions) => feed.offer(emissions),
         onRecorded: (recorded) => this.metrics.recorded(recorded),
         notifyTag: feed.tag,

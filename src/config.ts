@@ -7,6 +7,8 @@
 import { userInfo } from 'node:os';
 import { DEFAULT_TIMEOUTS } from './db/timeouts.ts';
 import { socketOf } from './db/url.ts';
+import { DEFAULT_SUBJECTS, parseSubjectRules, type SubjectRule } from './results/subject.ts';
+import { DEFAULT_VARIANT_KEYS } from './results/variant.ts';
 
 export const STANDARD_OUTCOMES = [
   'PASSED',
@@ -54,6 +56,22 @@ export interface Config {
   maxBatch: number;
   /** Outcomes accepted besides the standard ones. @default [] */
   extraOutcomes: string[];
+  /**
+   * The data keys whose values make a task state's variant, the part of its
+   * key beyond (testcase, item type, item): results that differ in one of
+   * them are states of their own (RESULTSBUS_VARIANT_KEYS; `none`: no
+   * variant). `arch` is the result's arch.
+   * @default ["arch", "scenario", "system_architecture", "system_variant"]
+   */
+  variantKeys: string[];
+  /**
+   * How a result that gives no item and type of its own gets its subject
+   * from its data: rules `NAME_KEY=TYPE`, tried in order
+   * (RESULTSBUS_SUBJECTS; `none`: only results with an item and type have
+   * one). See src/results/subject.ts.
+   * @default "item={type},productmd.compose.id=compose,nvr={type}|koji_build"
+   */
+  subjectRules: SubjectRule[];
   /** Deepest accepted GraphQL selection. @default 12 */
   maxQueryDepth: number;
   /** Highest accepted estimated query cost. @default 50000 */
@@ -219,6 +237,8 @@ export function loadConfig(env: Env = process.env): Config {
     modname: topicPart(env, 'RESULTSBUS_MODNAME', 'taskotron'),
     maxBatch: int(env, 'RESULTSBUS_MAX_BATCH', 1000, 1, 100000),
     extraOutcomes: [...new Set(extra)].filter((o) => !(STANDARD_OUTCOMES as readonly string[]).includes(o)),
+    variantKeys: variantKeys(env),
+    subjectRules: subjectRules(env),
     maxQueryDepth: int(env, 'RESULTSBUS_MAX_QUERY_DEPTH', 12, 2, 100),
     maxQueryCost: int(env, 'RESULTSBUS_MAX_QUERY_COST', 50000, 10, 100000000),
     maxSubscriptionsPerConnection: int(env, 'RESULTSBUS_MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 1000000),
@@ -228,6 +248,33 @@ export function loadConfig(env: Env = process.env): Config {
     ...fedmsgConfig(env),
     ...logConfig(env),
   };
+}
+
+/** A data key as a variant key: what the REST API accepts as a data key (no colon), printable, at most 255 characters. */
+const VARIANT_KEY = /^[^\u0000-\u001f\u007f-\u009f:,\s]{1,255}$/u;
+
+function variantKeys(env: Env): string[] {
+  const raw = str(env, 'RESULTSBUS_VARIANT_KEYS', DEFAULT_VARIANT_KEYS.join(',')).trim();
+  if (raw.toLowerCase() === 'none') return [];
+  const keys = raw.split(',').map((s) => s.trim());
+  for (const key of keys) {
+    if (!VARIANT_KEY.test(key)) {
+      throw new ConfigError(
+        `RESULTSBUS_VARIANT_KEYS must be a comma-separated list of data keys (1 to 255 characters each, no spaces, colons or control characters), or none; got ${JSON.stringify(env['RESULTSBUS_VARIANT_KEYS'])}, whose ${JSON.stringify(key)} is not a data key`,
+      );
+    }
+  }
+  return [...new Set(keys)];
+}
+
+function subjectRules(env: Env): SubjectRule[] {
+  try {
+    return parseSubjectRules(str(env, 'RESULTSBUS_SUBJECTS', DEFAULT_SUBJECTS));
+  } catch (error) {
+    throw new ConfigError(
+      `RESULTSBUS_SUBJECTS must be comma-separated rules NAME_KEY=TYPE (TYPE an item type, or {DATA_KEY}, alternatives separated by |), or none: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 function writeAuth(env: Env): WriteAuth {

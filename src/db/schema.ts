@@ -2,8 +2,11 @@
  * The tables. `drizzle-kit generate` turns this file into the migrations in
  * `drizzle/`; the server applies them at start.
  *
- * A missing arch is stored as '' so that (testcase, item, arch) can be a plain
- * unique key; the API maps '' back to null.
+ * A missing arch is stored as '' and the API maps '' back to null. A task
+ * state's key is (testcase, item, variant), where the variant is one
+ * canonical text of the values of the configured variant keys (arch,
+ * scenario, ...; '' for none, see src/results/variant.ts), so that the key is
+ * a plain unique index.
  *
  * No foreign keys. The ids that tie results, emissions and task states to
  * each other and to testcases and items are written by the recording
@@ -65,7 +68,10 @@ export const taskStates = pgTable(
     id: serial('id').primaryKey(),
     testcaseId: integer('testcase_id').notNull(),
     itemId: integer('item_id').notNull(),
+    /** The arch of the key's results (of its first, when arch is not a variant key). */
     arch: text('arch').notNull().default(''),
+    /** The canonical variant (src/results/variant.ts), '' for none: part of the key. */
+    variant: text('variant').notNull().default(''),
     lastOutcome: text('last_outcome'),
     emittedOutcome: text('emitted_outcome'),
     lastResultId: bigint('last_result_id', { mode: 'number' }),
@@ -76,7 +82,7 @@ export const taskStates = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    uniqueIndex('task_states_key').on(t.testcaseId, t.itemId, t.arch),
+    uniqueIndex('task_states_key').on(t.testcaseId, t.itemId, t.variant),
     index('task_states_item_idx').on(t.itemId),
   ],
 );
@@ -86,9 +92,10 @@ export const results = pgTable(
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     // testcase_id and item_id are the task state's, copied here for the
-    // filters' indexes.
+    // filters' indexes. A result with no subject (src/results/subject.ts)
+    // has no item, no task state and no state version: all three null.
     testcaseId: integer('testcase_id').notNull(),
-    itemId: integer('item_id').notNull(),
+    itemId: integer('item_id'),
     arch: text('arch').notNull().default(''),
     outcome: text('outcome').notNull(),
     note: text('note'),
@@ -97,8 +104,8 @@ export const results = pgTable(
     groups: text('groups').array().notNull().default(sql`'{}'::text[]`),
     submittedAt: timestamp('submitted_at', { withTimezone: true }).notNull(),
     forced: boolean('forced').notNull().default(false),
-    taskStateId: integer('task_state_id').notNull(),
-    stateVersion: integer('state_version').notNull(),
+    taskStateId: integer('task_state_id'),
+    stateVersion: integer('state_version'),
     emissionSeq: bigint('emission_seq', { mode: 'number' }),
     duplicateOfSeq: bigint('duplicate_of_seq', { mode: 'number' }),
   },

@@ -25,16 +25,16 @@ export type Outcome =
 
 /** One result to record. */
 export type RecordResultInput = {
-  /** The arch, part of the state key (1 to 255 characters); omit for none. */
+  /** The arch (1 to 255 characters); omit for none. Part of the state key's variant (it stands for `data.arch` there). */
   arch?: string | null | undefined;
-  /** Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON. */
+  /** Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON, kept as given. The values of the variant keys (RESULTSBUS_VARIANT_KEYS: `scenario`, `system_architecture`, `system_variant` and `arch` by default) make the state key's variant: results that differ in one of them have task states of their own. */
   data?: unknown;
   /** Emit even when the outcome equals the one last emitted (a re-run someone asked for). */
   force?: boolean | null | undefined;
   /** Groups to file the result under (at most 100). */
   groups?: Array<string> | null | undefined;
-  /** What it ran on, e.g. a build NVR (1 to 255 characters). */
-  item: string;
+  /** What it ran on, e.g. a build NVR (1 to 255 characters), with `type`. Without both, the subject is derived from `data` by RESULTSBUS_SUBJECTS (e.g. a compose from `data["productmd.compose.id"]`), and a result with none is stored with no task state and emits nothing. */
+  item?: string | null | undefined;
   /** A free-text note, at most 64 KiB. */
   note?: string | null | undefined;
   /** The outcome. */
@@ -43,8 +43,8 @@ export type RecordResultInput = {
   refUrl?: string | null | undefined;
   /** What ran, e.g. `dist.depcheck` (1 to 255 characters). */
   testcase: string;
-  /** The item type, e.g. `koji_build`, `bodhi_update`, `compose`. */
-  type: string;
+  /** The item type, e.g. `koji_build`, `bodhi_update`, `compose`; given with `item`. */
+  type?: string | null | undefined;
 };
 
 export type BridgeEmissionsSubscriptionVariables = Exact<{
@@ -59,7 +59,7 @@ export type RecordResultMutationVariables = Exact<{
 }>;
 
 
-export type RecordResultMutation = { recordResult: { emitted: boolean, result: { resultId: number, stateVersion: number }, emission: { seq: number, msgId: string, outcome: Outcome, prevOutcome: Outcome | null, forced: boolean } | null, duplicateOf: { seq: number, outcome: Outcome } | null } };
+export type RecordResultMutation = { recordResult: { emitted: boolean, result: { resultId: number, stateVersion: number | null }, emission: { seq: number, msgId: string, outcome: Outcome, prevOutcome: Outcome | null, forced: boolean } | null, duplicateOf: { seq: number, outcome: Outcome } | null } };
 
 export type BridgeRecordMutationVariables = Exact<{
   input: RecordResultInput;
@@ -99,7 +99,7 @@ export type RuleRecordMutationVariables = Exact<{
 }>;
 
 
-export type RuleRecordMutation = { recordResult: { emitted: boolean, result: { resultId: number, outcome: Outcome, forced: boolean, stateVersion: number, duplicateOf: { seq: number } | null, emission: { seq: number } | null }, emission: { seq: number, outcome: Outcome, prevOutcome: Outcome | null, forced: boolean, topic: string, msgId: string, timestamp: number, body: unknown } | null, duplicateOf: { seq: number, outcome: Outcome } | null } };
+export type RuleRecordMutation = { recordResult: { emitted: boolean, result: { resultId: number, outcome: Outcome, forced: boolean, stateVersion: number | null, duplicateOf: { seq: number } | null, emission: { seq: number } | null }, emission: { seq: number, outcome: Outcome, prevOutcome: Outcome | null, forced: boolean, topic: string, msgId: string, timestamp: number, body: unknown } | null, duplicateOf: { seq: number, outcome: Outcome } | null } };
 
 export type RuleItemStatesQueryVariables = Exact<{
   type: string;

@@ -3,6 +3,7 @@ import { and, asc, eq, exists, gt, inArray, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { items, type ItemRow, taskStates, testcases } from '../db/schema.ts';
 import { nameMatch } from '../results/queries.ts';
+import { variantValues, type VariantValue } from '../results/variant.ts';
 import { archOut } from '../results/views.ts';
 
 export type ItemView = ItemRow;
@@ -13,6 +14,8 @@ export interface TaskStateView {
   testcase: string;
   itemId: number;
   arch: string | null;
+  /** The variant's values (arch, scenario, ...), by key; none when the key has no variant. */
+  variant: VariantValue[];
   lastOutcome: string | null;
   emittedOutcome: string | null;
   lastResultId: number | null;
@@ -85,14 +88,18 @@ export async function taskStatesOfItems(executor: Executor, itemIds: readonly nu
   if (itemIds.length === 0) return [];
   const rows = await selectStates(executor)
     .where(inArray(taskStates.itemId, [...itemIds]))
-    .orderBy(asc(testcases.name), asc(taskStates.arch));
-  return rows.map((r) => ({ ...r, arch: archOut(r.arch) }));
+    .orderBy(asc(testcases.name), asc(taskStates.variant));
+  return rows.map(stateView);
 }
 
 export async function taskStatesByIds(executor: Executor, ids: readonly number[]): Promise<TaskStateView[]> {
   if (ids.length === 0) return [];
   const rows = await selectStates(executor).where(inArray(taskStates.id, [...ids]));
-  return rows.map((r) => ({ ...r, arch: archOut(r.arch) }));
+  return rows.map(stateView);
+}
+
+function stateView<R extends { arch: string; variant: string }>(r: R): Omit<R, 'arch' | 'variant'> & { arch: string | null; variant: VariantValue[] } {
+  return { ...r, arch: archOut(r.arch), variant: variantValues(r.variant) };
 }
 
 function selectStates(executor: Executor) {
@@ -103,6 +110,7 @@ function selectStates(executor: Executor) {
       testcase: testcases.name,
       itemId: taskStates.itemId,
       arch: taskStates.arch,
+      variant: taskStates.variant,
       lastOutcome: taskStates.lastOutcome,
       emittedOutcome: taskStates.emittedOutcome,
       lastResultId: taskStates.lastResultId,

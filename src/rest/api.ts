@@ -27,6 +27,7 @@ import {
   saveTestcase,
 } from './queries.ts';
 import { serializeGroup, serializeResult, serializeTestcase } from './serialize.ts';
+import type { SubjectRule } from '../results/subject.ts';
 
 
 type Handler = (req: RestRequest, params: string[]) => Promise<Answer>;
@@ -67,6 +68,7 @@ export function prevNext<T>(url: string, rows: T[], limit: number): { data: T[];
 
 export class RestApi {
   private readonly outcomes: string[];
+  private readonly subjectRules: readonly SubjectRule[];
   private readonly routes: Route[];
 
   /**
@@ -79,6 +81,7 @@ export class RestApi {
     private readonly databaseAnswers: () => Promise<boolean>,
   ) {
     this.outcomes = allOutcomes(services.config);
+    this.subjectRules = services.config.subjectRules;
     const get = (pattern: RegExp, handler: Handler): Route => ({ method: 'GET', pattern, handler });
     const post = (pattern: RegExp, handler: Handler): Route => ({ method: 'POST', pattern, handler });
     // In Flask's order of precedence: `/testcases/<path:name>/results` before `/testcases/<path:name>`.
@@ -223,7 +226,7 @@ export class RestApi {
   private async results(req: RestRequest, q: ResultsQuery): Promise<Answer> {
     const rows = await restResults(this.services.db, q);
     const page = prevNext(req.url, rows, q.limit);
-    return { status: 200, body: { data: page.data.map((r) => serializeResult(req.base, r)), next: page.next, prev: page.prev } };
+    return { status: 200, body: { data: page.data.map((r) => serializeResult(req.base, r, this.subjectRules)), next: page.next, prev: page.prev } };
   }
 
   private async latest(req: RestRequest): Promise<Answer> {
@@ -232,13 +235,13 @@ export class RestApi {
       q.testcases.length > 0 || q.testcasesLike.length > 0 || q.since.start !== null || q.groups.length > 0 || q.data.length > 0;
     if (q.distinctOn.length > 0 && !filtered) throw refuse(400, "Please, provide at least one filter beside '_distinct_on'");
     const rows = await restLatest(this.services.db, q);
-    return { status: 200, body: { data: rows.map((r) => serializeResult(req.base, r)) } };
+    return { status: 200, body: { data: rows.map((r) => serializeResult(req.base, r, this.subjectRules)) } };
   }
 
   private async result(req: RestRequest, id: string): Promise<Answer> {
     const row = /^\d{1,18}$/.test(id) ? await restResultById(this.services.db, Number(id)) : undefined;
     if (row === undefined) throw refuse(404, 'Result not found');
-    return { status: 200, body: serializeResult(req.base, row) };
+    return { status: 200, body: serializeResult(req.base, row, this.subjectRules) };
   }
 
   private async createResult(req: RestRequest): Promise<Answer> {
@@ -253,7 +256,12 @@ export class RestApi {
     if (recorded === undefined) throw new Error('the recorder returned no result');
     const row = await restResultById(db, recorded.result.id);
     if (row === undefined) throw new Error(`result ${recorded.result.id} was recorded but cannot be read`);
-    return { status: 201, body: serializeResult(req.base, row) };
+    // ResultsDB's answer has no word for it; these say what the rule did.
+    const headers = {
+      'x-resultsbus-task-state': recorded.result.taskStateId === null ? 'none' : String(recorded.result.taskStateId),
+      'x-resultsbus-emitted': recorded.emission === null ? 'false' : String(recorded.emission.seq),
+    };
+    return { status: 201, body: serializeResult(req.base, row, this.subjectRules), headers };
   }
 
   private async testcases(req: RestRequest): Promise<Answer> {

@@ -172,16 +172,12 @@ function dataOf(raw: Json): Record<string, string | string[]> {
   );
 }
 
-/** The one value of a key field (`item`, `type`, `arch`) of `data`. */
-function keyValue(data: Record<string, string | string[]>, key: string): string | undefined {
-  const v = data[key];
+/** The one value of `data.arch`; none when it has several (they are still the key's variant, from `data`). */
+function archValue(data: Record<string, string | string[]>): string | undefined {
+  const v = data['arch'];
   if (v === undefined) return undefined;
   if (typeof v === 'string') return v;
-  if (v.length === 1) return v[0];
-  throw refuse(
-    400,
-    `data.${key}: has ${v.length} values; resultsbus keys a result's state by one data.item, one data.type and at most one data.arch (results with several are not supported yet)`,
-  );
+  return v.length === 1 ? v[0] : undefined;
 }
 
 /** Where a recorder field is in a ResultsDB body. */
@@ -254,20 +250,13 @@ export function resultBody(body: Json, outcomes: readonly string[]): ResultBody 
   const submittedAt = submitTimeOf(body, issues);
   if (issues.length > 0 || testcase === undefined) throw invalid(issues);
   const data = isObject(rawData) ? dataOf(rawData) : {};
-  const item = keyValue(data, 'item');
-  const type = keyValue(data, 'type');
-  const arch = keyValue(data, 'arch');
-  const missing = [item === undefined ? 'data.item' : '', type === undefined ? 'data.type' : ''].filter((m) => m !== '');
-  if (item === undefined || type === undefined) {
-    throw refuse(
-      400,
-      `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required: resultsbus keeps a state per testcase, data.type, data.item and data.arch, and results without an item and type (a compose's productmd.compose.id, a container's nvr) are not supported yet`,
-    );
-  }
+  // The subject (item and type) is the recorder's to derive from data
+  // (src/results/subject.ts): `item` and `type`, or a compose's
+  // `productmd.compose.id`, a container's `nvr`...; a result with none is
+  // stored all the same, with no task state.
+  const arch = archValue(data);
   const input: RecordResultInput = {
     testcase: testcase.name,
-    item,
-    type,
     arch: arch ?? null,
     outcome,
     note,

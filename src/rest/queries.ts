@@ -43,8 +43,8 @@ function keyLiteral(key: string): SQL {
 function dataList(key: string): SQL {
   const k = keyLiteral(key);
   const stored = sql`CASE jsonb_typeof(r.data -> ${k}) WHEN 'array' THEN r.data -> ${k} WHEN 'string' THEN jsonb_build_array(r.data -> ${k}) END`;
-  if (key === 'item') return sql`jsonb_build_array(i.name)`;
-  if (key === 'type') return sql`jsonb_build_array(i.type)`;
+  if (key === 'item') return sql`CASE WHEN i.id IS NULL THEN ${stored} ELSE jsonb_build_array(i.name) END`;
+  if (key === 'type') return sql`CASE WHEN i.id IS NULL THEN ${stored} ELSE jsonb_build_array(i.type) END`;
   if (key === 'arch') return sql`CASE WHEN r.arch <> '' THEN jsonb_build_array(r.arch) ELSE ${stored} END`;
   return stored;
 }
@@ -115,7 +115,8 @@ function keyConditions(q: ResultsQuery): SQL | undefined {
 const RESULT_COLUMNS = sql`r.id, r.outcome, r.note, r.ref_url, r.data::text AS data, to_json(r.groups)::text AS groups, r.arch,
   to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS submit_time, r.submitted_at,
   t.name AS testcase, t.ref_url AS testcase_ref_url, i.name AS item, i.type AS type`;
-const RESULT_FROM = sql`results r JOIN testcases t ON t.id = r.testcase_id JOIN items i ON i.id = r.item_id`;
+// A result with no subject has no item.
+const RESULT_FROM = sql`results r JOIN testcases t ON t.id = r.testcase_id LEFT JOIN items i ON i.id = r.item_id`;
 
 interface RawResult {
   id: number | string;
@@ -128,8 +129,8 @@ interface RawResult {
   submit_time: string;
   testcase: string;
   testcase_ref_url: string | null;
-  item: string;
-  type: string;
+  item: string | null;
+  type: string | null;
 }
 
 function toRow(raw: RawResult): RestResultRow {

@@ -3,14 +3,16 @@
  * them. Keys come in sorted order, as Flask's `jsonify` writes them.
  */
 import type { ResultData } from '../db/schema.ts';
+import { deriveSubject, type SubjectRule } from '../results/subject.ts';
 
 /** A result as the REST reads select it. */
 export interface RestResultRow {
   id: number;
   testcase: string;
   testcaseRefUrl: string | null;
-  item: string;
-  type: string;
+  /** The subject's item and type; null for a result with no subject. */
+  item: string | null;
+  type: string | null;
   /** '' when the result has no arch. */
   arch: string;
   outcome: string;
@@ -41,14 +43,19 @@ function pathPart(value: string): string {
 
 /**
  * A result's `data`, every value a list (ResultsDB stores one row per value).
- * `item` and `type` are the result's key, and so is `arch` when it has one:
- * a result recorded through GraphQL shows them here too, and a REST filter
- * on them reads the key's columns.
+ * `item` and `type` are the result's key when its data does not name that
+ * subject itself (a result recorded through GraphQL with `item` and `type`
+ * shows them here too), and so is `arch` when it has one; a result whose
+ * data gives its subject (every one POSTed here: a build's `item` and
+ * `type`, a compose's `productmd.compose.id`) shows its data as it was sent.
  */
-export function restData(row: Pick<RestResultRow, 'data' | 'item' | 'type' | 'arch'>): Record<string, string[]> {
+export function restData(row: Pick<RestResultRow, 'data' | 'item' | 'type' | 'arch'>, rules: readonly SubjectRule[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const entries: Array<[string, string[]]> = Object.entries(row.data).map(([k, v]) => [k, typeof v === 'string' ? [v] : [...v]]);
-  entries.push(['item', [row.item]], ['type', [row.type]]);
+  if (row.item !== null && row.type !== null) {
+    const own = deriveSubject(row.data, rules);
+    if (own === null || own.item !== row.item || own.type !== row.type) entries.push(['item', [row.item]], ['type', [row.type]]);
+  }
   if (row.arch !== '') entries.push(['arch', [row.arch]]);
   for (const [k, v] of entries) out[k] = v;
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -58,9 +65,10 @@ export function serializeTestcase(base: string, row: RestTestcaseRow): Record<st
   return { href: `${base}/testcases/${pathPart(row.name)}`, name: row.name, ref_url: row.refUrl };
 }
 
-export function serializeResult(base: string, row: RestResultRow): Record<string, unknown> {
+/** @param rules RESULTSBUS_SUBJECTS, to tell whether `data` names the result's subject itself (see `restData`) */
+export function serializeResult(base: string, row: RestResultRow, rules: readonly SubjectRule[]): Record<string, unknown> {
   return {
-    data: restData(row),
+    data: restData(row, rules),
     groups: row.groups,
     href: `${base}/results/${row.id}`,
     id: row.id,

@@ -66,7 +66,7 @@ export function commonConditions(
  */
 export function matchesCommon(
   filter: CommonFilter | null | undefined,
-  row: { testcase: string; item: string; type: string; arch: string | null; outcome: string },
+  row: { testcase: string; item: string | null; type: string | null; arch: string | null; outcome: string },
   time: Date,
 ): boolean {
   if (!filter) return true;
@@ -120,7 +120,8 @@ function selectResults(executor: Executor) {
     .select(resultColumns)
     .from(results)
     .innerJoin(testcases, eq(testcases.id, results.testcaseId))
-    .innerJoin(items, eq(items.id, results.itemId));
+    // A result with no subject has no item.
+    .leftJoin(items, eq(items.id, results.itemId));
 }
 
 export async function resultsByIds(executor: Executor, ids: readonly number[]): Promise<ResultView[]> {

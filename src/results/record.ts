@@ -1,6 +1,6 @@
 /**
  * The recording rule (design.md, "The rule"): store every result, keep one
- * task-state row per (testcase, item type, item, arch), and emit only when
+ * task-state row per (testcase, item type, item, variant), and emit only when
  * that key has never emitted, when the outcome differs from the one last
  * emitted, or when the result is forced.
  *
@@ -29,7 +29,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import { badInput } from '../errors.ts';
 import { type Executor, type Pipeline, pipelineOf, queryRows } from '../db/client.ts';
 import type { EmissionBody } from '../db/schema.ts';
-import { type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
+import { DEFAULT_KEY_RULES, type KeyRules, type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
 import { archOut, type EmissionView, type ResultView } from './views.ts';
 
 /**
@@ -57,6 +57,13 @@ export interface RecorderOptions {
   topic: string;
   /** Largest accepted batch. */
   maxBatch: number;
+  /**
+   * How a result's key is made: the data keys of its variant
+   * (RESULTSBUS_VARIANT_KEYS) and the rules that derive its subject from its
+   * data (RESULTSBUS_SUBJECTS).
+   * @default DEFAULT_KEY_RULES: arch, scenario, system_architecture, system_variant; item={type}, productmd.compose.id=compose, nvr={type}|koji_build
+   */
+  keyRules?: KeyRules;
   /**
    * Called with the emissions of a call once they are committed, in seq
    * order (not for a call inside a caller's transaction). The live feed
@@ -130,7 +137,7 @@ class IdCache {
   }
 }
 
-const keyOf = (testcaseId: number, itemId: number, arch: string): string => `${testcaseId}\u0000${itemId}\u0000${arch}`;
+const keyOf = (testcaseId: number, itemId: number, variant: string): string => `${testcaseId}\u0000${itemId}\u0000${variant}`;
 const itemKey = (type: string, name: string): string => `${type}\u0000${name}`;
 
 /** `2015-05-14 23:14:56 UTC`, as Taskotron wrote submit_time. */
@@ -143,16 +150,28 @@ function submittedAtOf(input: ValidResultInput, now: Date): Date {
   return input.submittedAt === null ? now : new Date(input.submittedAt);
 }
 
-/** Where a result sits: its ids and its place in its key's history. */
+/** A result with a subject: it has a task state and may emit. */
+type Keyed = ValidResultInput & { item: string; type: string };
+
+const isKeyed = (input: ValidResultInput): input is Keyed => input.item !== null && input.type !== null;
+
+/** Where a result sits: its ids and its place in its key's history (none without a subject). */
 interface Placed {
   id: number;
   testcaseId: number;
+  itemId: number | null;
+  taskStateId: number | null;
+  stateVersion: number | null;
+}
+
+/** Where a result with a subject sits. */
+interface KeyedPlaced extends Placed {
   itemId: number;
   taskStateId: number;
   stateVersion: number;
 }
 
-/** The key's fields, as results and emissions show them. */
+/** The key's fields, as results show them. */
 function keyFields(input: ValidResultInput, at: Placed): Pick<ResultView, 'testcaseId' | 'testcase' | 'itemId' | 'item' | 'type' | 'arch'> {
   return { testcaseId: at.testcaseId, testcase: input.testcase, itemId: at.itemId, item: input.item, type: input.type, arch: archOut(input.arch) };
 }
@@ -176,8 +195,8 @@ function resultViewOf(input: ValidResultInput, at: Placed, now: Date): Omit<Resu
 
 /** The emission a result produced, as the API answers it; its body is Taskotron's (spec/fedmsg.md). */
 function emissionViewOf(
-  input: ValidResultInput,
-  at: Placed,
+  input: Keyed,
+  at: KeyedPlaced,
   now: Date,
   fields: { msgId: string; topic: string; prevOutcome: string | null; forced: boolean },
 ): Omit<EmissionView, 'seq'> {
@@ -202,7 +221,12 @@ function emissionViewOf(
     forced: fields.forced,
     resultId: at.id,
     taskStateId: at.taskStateId,
-    ...keyFields(input, at),
+    testcaseId: at.testcaseId,
+    testcase: input.testcase,
+    itemId: at.itemId,
+    item: input.item,
+    type: input.type,
+    arch: archOut(input.arch),
     createdAt: now,
     publishedAt: null,
   };
@@ -261,7 +285,12 @@ export class Recorder {
       throw badInput(field, `has ${inputs.length} results; at most ${this.options.maxBatch} are allowed per call`);
     }
     const valid = inputs.map((input, i) =>
-      validateResultInput(inputs.length === 1 && field === 'input' ? field : `${field}[${i}]`, input, this.options.outcomes),
+      validateResultInput(
+        inputs.length === 1 && field === 'input' ? field : `${field}[${i}]`,
+        input,
+        this.options.outcomes,
+        this.options.keyRules ?? DEFAULT_KEY_RULES,
+      ),
     );
     const topLevel = !(executor instanceof PgTransaction);
     const created: Array<[string, number]> = [];
@@ -269,7 +298,8 @@ export class Recorder {
     // first statement, COMMIT with the last: one round trip for a result
     // whose ids are cached); otherwise, and inside a transaction, drizzle's.
     const pipeline = topLevel ? pipelineOf(executor) : undefined;
-    const single = valid.length === 1 ? valid[0] : undefined;
+    const first = valid.length === 1 ? valid[0] : undefined;
+    const single = first !== undefined && isKeyed(first) ? first : undefined;
     // Only a call whose emissions reach onCommitted may say whose they are.
     const tag = topLevel && this.options.onCommitted !== undefined ? this.options.notifyTag : undefined;
     let recorded: RecordedResult[] | undefined;
@@ -288,7 +318,9 @@ export class Recorder {
       for (const [key, id] of created) this.ids.set(key, id);
       recorded.forEach(({ result }, i) => {
         const input = valid[i];
-        if (input !== undefined) this.states.set(keyOf(result.testcaseId, result.itemId, input.arch), result.taskStateId);
+        if (input !== undefined && result.itemId !== null && result.taskStateId !== null) {
+          this.states.set(keyOf(result.testcaseId, result.itemId, input.variant), result.taskStateId);
+        }
       });
       const emitted = recorded.flatMap((r) => (r.emission === null ? [] : [r.emission])).sort((a, b) => a.seq - b.seq);
       if (emitted.length > 0) this.options.onCommitted?.(emitted);
@@ -305,13 +337,13 @@ export class Recorder {
   private async recordSingle(
     executor: Executor,
     pipeline: Pipeline | undefined,
-    input: ValidResultInput,
+    input: Keyed,
     tag: string | undefined,
   ): Promise<RecordedResult | null> {
     const testcaseId = this.ids.get(`t\u0000${input.testcase}`);
     const itemId = this.ids.get(`i\u0000${itemKey(input.type, input.item)}`);
     if (testcaseId === undefined || itemId === undefined) return null;
-    if (this.states.get(keyOf(testcaseId, itemId, input.arch)) !== undefined) {
+    if (this.states.get(keyOf(testcaseId, itemId, input.variant)) !== undefined) {
       // Its own transaction: one round trip.
       return this.recordInOneStatement((query) => (pipeline ? pipeline.statement(query) : queryRows(executor, query)), input, tag, testcaseId, itemId);
     }
@@ -320,9 +352,9 @@ export class Recorder {
     // Whichever of the two the key needed, the statement finds the row (its
     // own insert, or one another transaction committed, waited for by the
     // INSERT). Task state, then counter: the usual lock order.
-    const create = sql`INSERT INTO task_states (testcase_id, item_id, arch)
-                       VALUES (${testcaseId}::int, ${itemId}::int, ${input.arch}::text)
-                       ON CONFLICT (testcase_id, item_id, arch) DO NOTHING`;
+    const create = sql`INSERT INTO task_states (testcase_id, item_id, arch, variant)
+                       VALUES (${testcaseId}::int, ${itemId}::int, ${input.arch}::text, ${input.variant}::text)
+                       ON CONFLICT (testcase_id, item_id, variant) DO NOTHING`;
     const afterCreate = <T>(query: SQL): Promise<T[]> =>
       pipeline
         ? pipeline.transaction(async (tx) => {
@@ -359,7 +391,7 @@ export class Recorder {
    */
   private async recordInOneStatement(
     statement: <T>(query: SQL) => Promise<T[]>,
-    input: ValidResultInput,
+    input: Keyed,
     tag: string | undefined,
     testcaseId: number,
     itemId: number,
@@ -380,7 +412,7 @@ export class Recorder {
       sql`WITH cur AS MATERIALIZED (
             SELECT id, emitted_outcome, last_emission_seq, state_version, result_count, emission_count
             FROM task_states
-            WHERE testcase_id = ${testcaseId}::int AND item_id = ${itemId}::int AND arch = ${input.arch}::text
+            WHERE testcase_id = ${testcaseId}::int AND item_id = ${itemId}::int AND variant = ${input.variant}::text
             FOR UPDATE
           ), d AS MATERIALIZED (
             SELECT cur.*, nextval('results_id_seq') AS result_id,
@@ -437,7 +469,7 @@ export class Recorder {
     const row = rows[0];
     if (row === undefined) return null;
     const seq = row.seq === null ? null : Number(row.seq);
-    const at: Placed = { id: Number(row.result_id), testcaseId, itemId, taskStateId: row.id, stateVersion: row.state_version };
+    const at: KeyedPlaced = { id: Number(row.result_id), testcaseId, itemId, taskStateId: row.id, stateVersion: row.state_version };
     const result: ResultView = {
       ...resultViewOf(input, at, now),
       emissionSeq: seq,
@@ -535,27 +567,34 @@ export class Recorder {
   ): Promise<RecordedResult[]> {
     const now = new Date();
     const testcaseIds = await this.resolveTestcases(tx, [...new Set(inputs.map((r) => r.testcase))], created);
-    const uniqueItems = new Map(inputs.map((r) => [itemKey(r.type, r.item), { type: r.type, name: r.item }]));
+    const uniqueItems = new Map(inputs.filter(isKeyed).map((r) => [itemKey(r.type, r.item), { type: r.type, name: r.item }]));
     const itemIds = await this.resolveItems(tx, [...uniqueItems.values()], created);
 
-    const keyed = inputs.map((input) => {
+    // A result with no subject has no key: no task state to lock, nothing to emit.
+    const placed = inputs.map((input) => {
       const testcaseId = testcaseIds.get(input.testcase);
+      if (testcaseId === undefined) throw new Error('testcase id was not resolved');
+      if (!isKeyed(input)) return { input, testcaseId, keyed: null };
       const itemId = itemIds.get(itemKey(input.type, input.item));
-      if (testcaseId === undefined || itemId === undefined) throw new Error('testcase or item id was not resolved');
-      return { input, testcaseId, itemId, key: keyOf(testcaseId, itemId, input.arch) };
+      if (itemId === undefined) throw new Error('item id was not resolved');
+      return { input, testcaseId, keyed: { input, itemId, key: keyOf(testcaseId, itemId, input.variant) } };
     });
+    const keyed = placed.flatMap((p) => (p.keyed === null ? [] : [{ ...p.keyed, testcaseId: p.testcaseId }]));
 
     // Lock every task-state row of the batch, in one sorted order, and take
     // the result ids in the same round trip.
     const keys = [...new Map(keyed.map((k) => [k.key, k])).values()]
-      .map((k) => ({ testcase_id: k.testcaseId, item_id: k.itemId, arch: k.input.arch }))
-      .sort((a, b) => a.testcase_id - b.testcase_id || a.item_id - b.item_id || (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0))
+      .map((k) => ({ testcase_id: k.testcaseId, item_id: k.itemId, arch: k.input.arch, variant: k.input.variant }))
+      .sort(
+        (a, b) =>
+          a.testcase_id - b.testcase_id || a.item_id - b.item_id || (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0),
+      )
       .map((k, ord) => ({ ...k, ord }));
-    const lockedRows = await tx.rows<{
+    type LockedRow = {
       id: number;
       testcase_id: number;
       item_id: number;
-      arch: string;
+      variant: string;
       emitted_outcome: string | null;
       last_outcome: string | null;
       last_result_id: number | string | null;
@@ -564,14 +603,20 @@ export class Recorder {
       result_count: number;
       emission_count: number;
       result_ids: Array<number | string> | null;
-    }>(
+    };
+    const lockedRows = keys.length === 0
+      ? // Only results with no subject: no task state to lock, only their ids to take.
+        await tx.rows<Pick<LockedRow, 'result_ids'>>(
+          sql`SELECT json_agg(nextval('results_id_seq')) AS result_ids FROM generate_series(1, ${inputs.length}::int)`,
+        ).then((rows) => rows.map((r) => ({ ...r, row: null })))
+      : (await tx.rows<LockedRow>(
       sql`WITH keys AS (
-            SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(testcase_id int, item_id int, arch text, ord int)
+            SELECT * FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(testcase_id int, item_id int, arch text, variant text, ord int)
           ), locked AS (
-            INSERT INTO task_states (testcase_id, item_id, arch)
-            SELECT testcase_id, item_id, arch FROM keys ORDER BY ord
-            ON CONFLICT (testcase_id, item_id, arch) DO UPDATE SET updated_at = task_states.updated_at
-            RETURNING id, testcase_id, item_id, arch, emitted_outcome, last_outcome, last_result_id,
+            INSERT INTO task_states (testcase_id, item_id, arch, variant)
+            SELECT testcase_id, item_id, arch, variant FROM keys ORDER BY ord
+            ON CONFLICT (testcase_id, item_id, variant) DO UPDATE SET updated_at = task_states.updated_at
+            RETURNING id, testcase_id, item_id, variant, emitted_outcome, last_outcome, last_result_id,
                       last_emission_seq, state_version, result_count, emission_count
           ), ids AS (
             -- Only once every row is locked (counting them runs the upsert to
@@ -584,10 +629,11 @@ export class Recorder {
           -- The ids once, not on every row: a batch of 500 would otherwise
           -- carry (and parse) 500 copies of the 500 ids.
           SELECT l.*, CASE WHEN row_number() OVER () = 1 THEN ids.result_ids END AS result_ids FROM locked l, ids`,
-    );
+    )).map((row) => ({ result_ids: row.result_ids, row }));
     const states = new Map<string, LockedState>();
-    for (const row of lockedRows) {
-      const key = keyOf(row.testcase_id, row.item_id, row.arch);
+    for (const { row } of lockedRows) {
+      if (row === null) continue;
+      const key = keyOf(row.testcase_id, row.item_id, row.variant);
       states.set(key, {
         id: row.id,
         key,
@@ -607,10 +653,36 @@ export class Recorder {
     const resultRows: Array<Record<string, unknown>> = [];
     const emissionRows: Array<Record<string, unknown>> = [];
     const decided: Array<{ view: Omit<ResultView, 'emissionSeq' | 'duplicateOfSeq'>; emit: number | null; dup: EmissionRef | null; emission: Omit<EmissionView, 'seq'> | null }> = [];
-    keyed.forEach(({ input, testcaseId, itemId, key }, i) => {
-      const state = states.get(key);
+    placed.forEach(({ input: given, testcaseId, keyed: k }, i) => {
       const id = resultIds[i];
-      if (state === undefined || id === undefined) throw new Error('task state was not locked');
+      if (id === undefined) throw new Error('result id was not allocated');
+      if (k === null) {
+        // No subject: stored, with no task state, emission or duplicate.
+        resultRows.push({
+          id,
+          testcase_id: testcaseId,
+          item_id: null,
+          arch: given.arch,
+          outcome: given.outcome,
+          note: given.note,
+          ref_url: given.refUrl,
+          data: given.data,
+          groups: given.groups,
+          submitted_at: given.submittedAt,
+          forced: given.force,
+          task_state_id: null,
+          state_version: null,
+          emission_k: null,
+          dup_k: null,
+          dup_seq: null,
+        });
+        const at: Placed = { id, testcaseId, itemId: null, taskStateId: null, stateVersion: null };
+        decided.push({ view: resultViewOf(given, at, now), emit: null, dup: null, emission: null });
+        return;
+      }
+      const { input, itemId, key } = k;
+      const state = states.get(key);
+      if (state === undefined) throw new Error('task state was not locked');
       state.stateVersion += 1;
       state.results += 1;
       state.lastOutcome = input.outcome;
@@ -618,7 +690,7 @@ export class Recorder {
       let emitK: number | null = null;
       let dup: EmissionRef | null = null;
       let emission: Omit<EmissionView, 'seq'> | null = null;
-      const at: Placed = { id, testcaseId, itemId, taskStateId: state.id, stateVersion: state.stateVersion };
+      const at: KeyedPlaced = { id, testcaseId, itemId, taskStateId: state.id, stateVersion: state.stateVersion };
       const neverEmitted = state.lastEmission === null;
       const changed = !neverEmitted && input.outcome !== state.emittedOutcome;
       if (neverEmitted || changed || input.force) {

@@ -4,6 +4,16 @@
  */
 import { badInput } from '../errors.ts';
 import type { ResultData } from '../db/schema.ts';
+import { DEFAULT_SUBJECTS, deriveSubject, parseSubjectRules, type SubjectRule } from './subject.ts';
+import { DEFAULT_VARIANT_KEYS, variantOf } from './variant.ts';
+
+/** How a result's key is made: RESULTSBUS_VARIANT_KEYS and RESULTSBUS_SUBJECTS. */
+export interface KeyRules {
+  variantKeys: readonly string[];
+  subjectRules: readonly SubjectRule[];
+}
+
+export const DEFAULT_KEY_RULES: KeyRules = { variantKeys: DEFAULT_VARIANT_KEYS, subjectRules: parseSubjectRules(DEFAULT_SUBJECTS) };
 
 export const LIMITS = {
   /** testcase, item, type, arch, group and data key length, in characters. */
@@ -21,8 +31,9 @@ export const LIMITS = {
 /** A result as a caller gives it (GraphQL input, CLI, tests). */
 export interface RecordResultInput {
   testcase: string;
-  item: string;
-  type: string;
+  /** With `type`, the result's subject; without both, it is derived from `data` (src/results/subject.ts). */
+  item?: string | null | undefined;
+  type?: string | null | undefined;
   arch?: string | null | undefined;
   outcome: string;
   note?: string | null | undefined;
@@ -41,10 +52,13 @@ export interface RecordResultInput {
 /** A result that passed every check, with defaults filled in. */
 export interface ValidResultInput {
   testcase: string;
-  item: string;
-  type: string;
+  /** The subject's item and type; both null for a result with no subject (no task state, no emission). */
+  item: string | null;
+  type: string | null;
   /** '' when the result has no arch. */
   arch: string;
+  /** The canonical variant, part of the state key (src/results/variant.ts); '' for none. */
+  variant: string;
   outcome: string;
   note: string | null;
   refUrl: string | null;
@@ -156,15 +170,27 @@ function checkSubmittedAt(field: string, value: unknown): string {
 /**
  * @param field prefix for error paths, e.g. `input` or `inputs[3]`
  * @param outcomes the outcome names this server accepts
+ * @param rules how the key is made (RESULTSBUS_VARIANT_KEYS, RESULTSBUS_SUBJECTS)
  */
 export function validateResultInput(
   field: string,
   input: RecordResultInput,
   outcomes: readonly string[],
+  rules: KeyRules = DEFAULT_KEY_RULES,
 ): ValidResultInput {
   const testcase = checkName(`${field}.testcase`, input.testcase);
-  const item = checkName(`${field}.item`, input.item);
-  const type = checkName(`${field}.type`, input.type);
+  const given = { item: input.item ?? null, type: input.type ?? null };
+  if ((given.item === null) !== (given.type === null)) {
+    const missing = given.item === null ? 'item' : 'type';
+    throw badInput(
+      `${field}.${missing}`,
+      'give item and type together, or neither (the subject is then derived from data, e.g. a compose from data["productmd.compose.id"])',
+    );
+  }
+  const explicit =
+    given.item === null || given.type === null
+      ? null
+      : { item: checkName(`${field}.item`, given.item), type: checkName(`${field}.type`, given.type) };
   const arch = input.arch === undefined || input.arch === null ? '' : checkName(`${field}.arch`, input.arch);
   if (!outcomes.includes(input.outcome)) {
     throw badInput(
@@ -191,5 +217,9 @@ export function validateResultInput(
   groups.forEach((g, i) => checkName(`${field}.groups[${i}]`, g));
   const submittedAt =
     input.submittedAt === undefined || input.submittedAt === null ? null : checkSubmittedAt(`${field}.submittedAt`, input.submittedAt);
-  return { testcase, item, type, arch, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true, submittedAt };
+  const subject = explicit ?? deriveSubject(data, rules.subjectRules);
+  const variant = variantOf(arch, data, rules.variantKeys);
+  const item = subject?.item ?? null;
+  const type = subject?.type ?? null;
+  return { testcase, item, type, arch, variant, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true, submittedAt };
 }

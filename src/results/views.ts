@@ -8,9 +8,10 @@ export interface ResultView {
   id: number;
   testcaseId: number;
   testcase: string;
-  itemId: number;
-  item: string;
-  type: string;
+  /** The subject's item; null (and `item`, `type`, `taskStateId`, `stateVersion` too) for a result with no subject. */
+  itemId: number | null;
+  item: string | null;
+  type: string | null;
   arch: string | null;
   outcome: string;
   note: string | null;
@@ -19,8 +20,8 @@ export interface ResultView {
   groups: string[];
   submittedAt: Date;
   forced: boolean;
-  taskStateId: number;
-  stateVersion: number;
+  taskStateId: number | null;
+  stateVersion: number | null;
   emissionSeq: number | null;
   duplicateOfSeq: number | null;
 }

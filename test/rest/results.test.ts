@@ -198,13 +198,6 @@ describe('refusals, in ResultsDB\'s shapes', () => {
 
   it.each([
     ['a colon in a data key', { ...ok, data: { ...ok.data, 'a:b': 'c' } }, "Colon not allowed in key name: ['a:b']"],
-    [
-      'no item and no type (left for issue 12 §2)',
-      { testcase: 'dist.compose', outcome: 'PASSED', data: { 'productmd.compose.id': 'Fedora-26-20170705.0' } },
-      /^data\.item and data\.type are required: .*not supported yet/,
-    ],
-    ['no type', { testcase: 'dist.depcheck', outcome: 'PASSED', data: { item: 'x' } }, /^data\.type is required: /],
-    ['two items', { ...ok, data: { item: ['a', 'b'], type: 'koji_build' } }, /^data\.item: has 2 values; /],
     ['a NUL character in a note', { ...ok, note: 'a\u0000b' }, 'note: must not contain NUL characters'],
     ['a NUL character in data', { ...ok, data: { ...ok.data, k: 'a\u0000' } }, 'data.k: must not contain NUL characters'],
     ['a line break in a testcase name', { ...ok, testcase: 'dist.\ndepcheck' }, /^testcase\.name: must not contain control characters \(found U\+000A/],

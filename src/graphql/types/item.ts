@@ -8,15 +8,34 @@ import { DATABASE_READ } from '../limits.ts';
 import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
+import type { VariantValue } from '../../results/variant.ts';
 
 export function registerItem(builder: Builder, refs: Refs): void {
+  const Variant = builder.objectRef<VariantValue>('VariantValue').implement({
+    description:
+      'One dimension of a task state’s variant: a variant key (RESULTSBUS_VARIANT_KEYS: `arch`, `scenario`, `system_architecture`, `system_variant` by default) and the values the key’s results have for it.',
+    fields: (t) => ({
+      key: t.exposeString('key', { description: 'The data key, e.g. `scenario`; `arch` is the result’s arch.' }),
+      values: t.exposeStringList('values', { description: 'Its values (usually one), sorted; a list\'s order does not make another variant.' }),
+    }),
+  });
+
   builder.node(refs.TaskState, {
-    description: 'The state of one key (testcase, item, arch): what was seen last and what was emitted last.',
+    description:
+      'The state of one key (testcase, item, variant): what was seen last and what was emitted last. The variant is the values of the configured variant keys (arch, scenario, ...), so two openQA scenarios of one build are two states.',
     id: { resolve: (s) => s.id, parse: (id) => numericId('TaskState', id) },
     loadMany: (ids, ctx) => ids.map((id) => branded('TaskState', ctx.loaders.taskState.load(id))),
     fields: (t) => ({
       testcase: t.exposeString('testcase', { description: 'The testcase of the key.' }),
-      arch: t.exposeString('arch', { nullable: true, description: 'The arch of the key, when it has one.' }),
+      arch: t.exposeString('arch', {
+        nullable: true,
+        description: 'The arch of the key, when it has one (the arch of its first result, when `arch` is not a variant key).',
+      }),
+      variant: t.field({
+        type: [Variant],
+        resolve: (s) => s.variant,
+        description: 'The variant of the key, by key name; empty when its results have none of the variant keys.',
+      }),
       lastOutcome: t.field({
         type: refs.Outcome,
         nullable: true,
@@ -58,7 +77,7 @@ export function registerItem(builder: Builder, refs: Refs): void {
       name: t.exposeString('name', { description: 'The item name, e.g. `perl-Specio-0.25-1.fc26`.' }),
       taskStates: t.field({
         type: [refs.TaskState],
-        description: 'The current state per testcase and arch, by testcase name.',
+        description: 'The current state per testcase and variant (arch, scenario, ...), by testcase name.',
         args: { testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }) },
         resolve: async (i, args, ctx) => {
           const states = await loadersOf(i, ctx).taskStatesOfItem.load(i.id);

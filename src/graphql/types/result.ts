@@ -36,8 +36,12 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
     fields: (t) => ({
       resultId: t.exposeInt('id', { description: 'The numeric id, as in the fedmsg body (`result.id`).' }),
       testcase: t.exposeString('testcase', { description: 'What ran, e.g. `dist.depcheck`.' }),
-      item: t.exposeString('item', { description: 'What it ran on, e.g. a build NVR.' }),
-      type: t.exposeString('type', { description: 'The item type, e.g. `koji_build`.' }),
+      item: t.exposeString('item', {
+        nullable: true,
+        description:
+          'What it ran on, e.g. a build NVR: the subject\'s item, given or derived from `data` (RESULTSBUS_SUBJECTS); null for a result with no subject, which has no task state and emits nothing.',
+      }),
+      type: t.exposeString('type', { nullable: true, description: 'The item type, e.g. `koji_build` or `compose`; null for a result with no subject.' }),
       arch: t.exposeString('arch', { nullable: true, description: 'The arch, when the result has one.' }),
       outcome: t.field({ type: refs.Outcome, resolve: (r) => r.outcome, description: 'The outcome reported.' }),
       note: t.exposeString('note', { nullable: true, description: 'A short free-text note.' }),
@@ -51,18 +55,25 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       }),
       forced: t.exposeBoolean('forced', { description: 'Recorded with `force: true` (a re-run someone asked for).' }),
       stateVersion: t.exposeInt('stateVersion', {
-        description: "The task-state version it was applied at: 1, 2, 3, ... per key, in the order the key's lock was taken.",
+        nullable: true,
+        description:
+          "The task-state version it was applied at: 1, 2, 3, ... per key, in the order the key's lock was taken; null for a result with no subject.",
       }),
       itemNode: t.field({
         type: refs.Item,
-        description: 'The item as an object, with its task states and history.',
-        resolve: (r, _, ctx) => loadRequired(loadersOf(r, ctx).item, r.itemId, `item ${r.itemId} of result ${r.id}`),
+        nullable: true,
+        description: 'The item as an object, with its task states and history; null for a result with no subject.',
+        resolve: (r, _, ctx) =>
+          r.itemId === null ? null : loadRequired(loadersOf(r, ctx).item, r.itemId, `item ${r.itemId} of result ${r.id}`),
       }),
       taskState: t.field({
         type: refs.TaskState,
-        description: 'The current state of this result’s key (testcase, item, arch).',
+        nullable: true,
+        description: 'The current state of this result’s key (testcase, item, variant); null for a result with no subject.',
         resolve: (r, _, ctx) =>
-          loadRequired(loadersOf(r, ctx).taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
+          r.taskStateId === null
+            ? null
+            : loadRequired(loadersOf(r, ctx).taskState, r.taskStateId, `task state ${r.taskStateId} of result ${r.id}`),
       }),
       emission: t.field({
         type: refs.Emission,
@@ -110,15 +121,21 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
     description: 'One result to record.',
     fields: (t) => ({
       testcase: t.string({ required: true, description: 'What ran, e.g. `dist.depcheck` (1 to 255 characters).' }),
-      item: t.string({ required: true, description: 'What it ran on, e.g. a build NVR (1 to 255 characters).' }),
-      type: t.string({ required: true, description: 'The item type, e.g. `koji_build`, `bodhi_update`, `compose`.' }),
-      arch: t.string({ description: 'The arch, part of the state key (1 to 255 characters); omit for none.' }),
+      item: t.string({
+        description:
+          'What it ran on, e.g. a build NVR (1 to 255 characters), with `type`. Without both, the subject is derived from `data` by RESULTSBUS_SUBJECTS (e.g. a compose from `data["productmd.compose.id"]`), and a result with none is stored with no task state and emits nothing.',
+      }),
+      type: t.string({ description: 'The item type, e.g. `koji_build`, `bodhi_update`, `compose`; given with `item`.' }),
+      arch: t.string({
+        description: 'The arch (1 to 255 characters); omit for none. Part of the state key\'s variant (it stands for `data.arch` there).',
+      }),
       outcome: t.field({ type: refs.Outcome, required: true, description: 'The outcome.' }),
       note: t.string({ description: 'A free-text note, at most 64 KiB.' }),
       refUrl: t.string({ description: 'An http(s) URL of the log.' }),
       data: t.field({
         type: 'JSON',
-        description: 'Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON.',
+        description:
+          'Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON, kept as given. The values of the variant keys (RESULTSBUS_VARIANT_KEYS: `scenario`, `system_architecture`, `system_variant` and `arch` by default) make the state key\'s variant: results that differ in one of them have task states of their own.',
       }),
       groups: t.stringList({ description: `Groups to file the result under (at most ${LIMITS.groups}).`, extensions: { maxItems: LIMITS.groups } }),
       force: t.boolean({
@@ -135,6 +152,11 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
       fields: (t) => ({
         result: t.field({ type: refs.Result, resolve: (p) => p.result, description: 'The stored result.' }),
         emitted: t.boolean({ resolve: (p) => p.emission !== null, description: 'Whether it produced an emission.' }),
+        keyed: t.boolean({
+          resolve: (p) => p.result.taskStateId !== null,
+          description:
+            'Whether the result has a subject, and so a task state that the rule applied it to. False when it gave no item and type and none could be derived from its data (RESULTSBUS_SUBJECTS): it is stored and served, but has no task state and emits nothing.',
+        }),
         emission: t.field({
           type: refs.Emission,
           nullable: true,
