@@ -132,3 +132,25 @@ export async function pacedLoop(options: PacedOptions): Promise<PacedResult> {
   const seconds = (performance.now() - t0) / 1000;
   return { requests, results: requests, errors, firstError, seconds, latency, skipped };
 }
+
+/** Load and CPU seconds (server, PostgreSQL) of one side of a comparison, pooled over its windows. */
+export interface Pooled {
+  load: LoadResult;
+  cpu: { server: number; postgres: number };
+}
+
+export function pooled(): Pooled {
+  return { load: { requests: 0, results: 0, errors: 0, firstError: undefined, seconds: 0, latency: new Samples() }, cpu: { server: 0, postgres: 0 } };
+}
+
+/** Adds one measured window to `into`. */
+export function addWindow(into: Pooled, load: LoadResult, cpu: { server: number; postgres: number }): void {
+  into.load.latency.addAll(load.latency);
+  into.load.requests += load.requests;
+  into.load.results += load.results;
+  into.load.errors += load.errors;
+  into.load.firstError ??= load.firstError;
+  into.load.seconds += load.seconds;
+  into.cpu.server += cpu.server;
+  into.cpu.postgres += cpu.postgres;
+}

@@ -21,23 +21,13 @@ import { openDatabase, queryRows } from '../../src/db/client.ts';
 import { resultsQuery } from '../../src/rest/params.ts';
 import { latestStatement } from '../../src/rest/queries.ts';
 import type { Api } from './client.ts';
-import { closedLoop, type LoadResult } from './load.ts';
+import { addWindow, closedLoop, type LoadResult, type Pooled, pooled } from './load.ts';
 import type { BenchDatabase, CpuMeter, CpuReport } from './server.ts';
-import { Samples } from './stats.ts';
 import { graphqlTwin, restBody, type Workload } from './workload.ts';
 
 /** What Greenwave asks `/results/latest` to keep apart. */
 export const GREENWAVE_DISTINCT_ON = 'scenario,system_architecture,system_variant';
 
-/** Load and CPU seconds of one API, pooled over its windows. */
-export interface Pooled {
-  load: LoadResult;
-  cpu: { server: number; postgres: number };
-}
-
-function pooled(): Pooled {
-  return { load: { requests: 0, results: 0, errors: 0, firstError: undefined, seconds: 0, latency: new Samples() }, cpu: { server: 0, postgres: 0 } };
-}
 
 /** Gives every key of `work` its x86_64 state (one PASSED result each), in recordResults calls of `batch`, `clients` at once. */
 export async function seedRestKeys(api: Api, work: Workload, options: { batch: number; clients: number }): Promise<void> {
@@ -86,15 +76,7 @@ export async function restVsGraphql(
       const start = await cpu.snapshot();
       const load = await closedLoop({ clients: options.clients, durationMs: options.windowMs, perRequest: 1, send });
       const used = await cpu.since(start);
-      const into = out[name];
-      into.load.latency.addAll(load.latency);
-      into.load.requests += load.requests;
-      into.load.results += load.results;
-      into.load.errors += load.errors;
-      into.load.firstError ??= load.firstError;
-      into.load.seconds += load.seconds;
-      into.cpu.server += used.server;
-      into.cpu.postgres += used.postgres;
+      addWindow(out[name], load, used);
       rates[name] = load.results / load.seconds;
     }
     rounds.push(rates);

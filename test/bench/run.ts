@@ -65,7 +65,7 @@ import { bridgeLatency, bridgeThroughput } from './bridge.ts';
 import { bareHttp, commitCeiling } from './ceilings.ts';
 import { FANOUT_BATCH, fanout } from './fanout.ts';
 import { Api, transportFromEnv } from './client.ts';
-import { closedLoop, type LoadResult, type PacedResult, pacedLoop } from './load.ts';
+import { addWindow, closedLoop, type LoadResult, type PacedResult, pacedLoop, pooled } from './load.ts';
 import { latestLoad, latestPlan, latestQueryString, restVsGraphql, seedRestKeys } from './rest.ts';
 import { type BenchDatabase, CpuMeter, type CpuReport, createBenchDatabase, formatCpu, type ServerChild, startServerChild } from './server.ts';
 import { count, ms, rate, Samples, verdict } from './stats.ts';
@@ -349,10 +349,6 @@ async function compareStores(
   large: Bench,
   sc: Scale,
 ): Promise<{ small: { load: LoadResult; cpu: CpuTotals }; large: { load: LoadResult; cpu: CpuTotals }; rounds: string[] }> {
-  const pooled = (): { load: LoadResult; cpu: CpuTotals } => ({
-    load: { requests: 0, results: 0, errors: 0, firstError: undefined, seconds: 0, latency: new Samples() },
-    cpu: { server: 0, postgres: 0 },
-  });
   const out = { small: pooled(), large: pooled() };
   const rounds: string[] = [];
   for (let round = 0; round < sc.compareRounds; round++) {
@@ -361,15 +357,7 @@ async function compareStores(
     const p50: Record<string, number> = {};
     for (const [name, bench] of order) {
       const { load, cpu } = await bench.http(sc.compareWindowMs, sc.seed, round === 0 ? sc.smallWarmupMs : sc.compareWarmupMs);
-      const into = out[name];
-      into.load.latency.addAll(load.latency);
-      into.load.requests += load.requests;
-      into.load.results += load.results;
-      into.load.errors += load.errors;
-      into.load.firstError ??= load.firstError;
-      into.load.seconds += load.seconds;
-      into.cpu.server += cpu.server;
-      into.cpu.postgres += cpu.postgres;
+      addWindow(out[name], load, cpu);
       p50[name] = load.latency.percentile(50);
     }
     const a = p50['small'] ?? Number.NaN;
