@@ -18,7 +18,8 @@ import { WebSocket } from 'ws';
 import type { FrameSink } from './events.ts';
 
 const TEXT_FINAL = 0x81;
-const CLOSING = Buffer.from('}');
+/** `}`, which closes a message after its payload. */
+const CLOSING = 0x7d;
 
 interface Outbox {
   ws: WebSocket;
@@ -61,7 +62,7 @@ function flush(): void {
       }
       at += prefix.copy(out, at);
       at += payload.copy(out, at);
-      out[at++] = CLOSING[0] as number;
+      out[at++] = CLOSING;
     }
     box.tcp.write(out);
   }

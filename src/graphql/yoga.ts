@@ -203,12 +203,14 @@ function logRequestErrors(logger: Logger, logged: WeakSet<object>): Plugin {
       logAnswerError(logger, error, (context as Partial<Context> | undefined)?.reqId);
     }
   };
+  // One hook object for every request: nothing is made per request on the hot path.
+  const afterExecute = {
+    onExecuteDone: ({ args, result }: { args: { contextValue: unknown }; result: ExecutionResult | AsyncIterable<unknown> }) => {
+      if ('errors' in result) log(result.errors, args.contextValue);
+    },
+  };
   return {
-    onExecute: ({ args }) => ({
-      onExecuteDone: ({ result }) => {
-        if ('errors' in result) log(result.errors, args.contextValue);
-      },
-    }),
+    onExecute: () => afterExecute,
     onSubscribe: ({ args }) => ({
       onSubscribeResult: ({ result }) => {
         if (!(Symbol.asyncIterator in result)) {

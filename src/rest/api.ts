@@ -48,7 +48,13 @@ const RE_CLEAN_AMPERSANDS = /&+/g;
  * the page before and after (`next` only when there is one more row than
  * `limit`), and the rows cut to `limit`.
  */
-export function prevNext<T>(url: string, rows: T[], limit: number): { data: T[]; prev: string | null; next: string | null } {
+function pageAnswer<T>(url: string, rows: T[], limit: number, serialize: (row: T) => unknown): Answer {
+  const page = prevNext(url, rows, limit);
+  return { status: 200, body: { data: page.data.map(serialize), next: page.next, prev: page.prev } };
+}
+
+/** See `pageAnswer`. */
+function prevNext<T>(url: string, rows: T[], limit: number): { data: T[]; prev: string | null; next: string | null } {
   const placeholder = '[!@#$%^&*PLACEHOLDER*&^%$#@!]';
   const match = RE_PAGE.exec(url);
   let page: number;
@@ -225,8 +231,7 @@ export class RestApi {
 
   private async results(req: RestRequest, q: ResultsQuery): Promise<Answer> {
     const rows = await restResults(this.services.db, q);
-    const page = prevNext(req.url, rows, q.limit);
-    return { status: 200, body: { data: page.data.map((r) => serializeResult(req.base, r, this.subjectRules)), next: page.next, prev: page.prev } };
+    return pageAnswer(req.url, rows, q.limit, (r) => serializeResult(req.base, r, this.subjectRules));
   }
 
   private async latest(req: RestRequest): Promise<Answer> {
@@ -267,8 +272,7 @@ export class RestApi {
   private async testcases(req: RestRequest): Promise<Answer> {
     const query = namesQuery(req.query, 'name');
     const rows = await restTestcases(this.services.db, query);
-    const page = prevNext(req.url, rows, query.paging.limit);
-    return { status: 200, body: { data: page.data.map((t) => serializeTestcase(req.base, t)), next: page.next, prev: page.prev } };
+    return pageAnswer(req.url, rows, query.paging.limit, (t) => serializeTestcase(req.base, t));
   }
 
   private async testcase(req: RestRequest, name: string): Promise<Answer> {
@@ -294,8 +298,7 @@ export class RestApi {
   private async groups(req: RestRequest): Promise<Answer> {
     const names = namesQuery(req.query, 'description');
     const rows = await restGroups(this.services.db, { ...names, uuids: listParam(req.query, 'uuid') });
-    const page = prevNext(req.url, rows, names.paging.limit);
-    return { status: 200, body: { data: page.data.map((g) => serializeGroup(req.base, g)), next: page.next, prev: page.prev } };
+    return pageAnswer(req.url, rows, names.paging.limit, (g) => serializeGroup(req.base, g));
   }
 
   private async group(req: RestRequest, uuid: string): Promise<Answer> {
