@@ -377,9 +377,11 @@ export interface Pipeline {
   transaction<R>(body: (tx: PipelinedTx) => Promise<R>): Promise<R>;
   /**
    * Runs one statement as a transaction of its own (autocommit) on a lane,
-   * as a prepared statement: one round trip. The same rules for its text.
+   * as a prepared statement: one round trip. The same rules for its text,
+   * or, for a statement whose text varies, `prepare` says which texts to
+   * prepare (the others run unprepared).
    */
-  statement<T>(query: SQL): Promise<T[]>;
+  statement<T>(query: SQL, prepare?: (text: string) => boolean): Promise<T[]>;
 }
 
 const pipelines = new WeakMap<object, Pipeline>();
@@ -538,11 +540,11 @@ function postgresPipeline(
       for (const waiter of waiting.splice(0)) waiter.reject(closedError());
       await Promise.all(lanes.map((lane) => lane.sql.end({ timeout: 5 })));
     },
-    async statement<T>(query: SQL): Promise<T[]> {
+    async statement<T>(query: SQL, prepareIf?: (text: string) => boolean): Promise<T[]> {
       const lane = await acquire();
       try {
         const { text, params } = prepare(query);
-        return (await run(lane, text, params, { prepare: true })) as unknown as T[];
+        return (await run(lane, text, params, { prepare: prepareIf === undefined || prepareIf(text) })) as unknown as T[];
       } finally {
         release(lane);
       }

@@ -45,6 +45,16 @@ export type RecordResultInput = {
   testcase: string;
   /** The item type, e.g. `koji_build`, `bodhi_update`, `compose`; given with `item`. */
   type?: string | null | undefined;
+  /** The variant's values, key by key, as `TaskState.variant` shows them (`[{key: "scenario", values: ["fedora-updates-server"]}]`): another way to give what `data` and `arch` give. Each entry is written into `data` (one value as a string, more as a list); `arch` stands for the `arch` field. A key that is not a variant key, or a value that `data` or `arch` gives differently, is refused. */
+  variant?: Array<VariantValueInput> | null | undefined;
+};
+
+/** One dimension of a result's variant, as `TaskState.variant` shows it. */
+export type VariantValueInput = {
+  /** A variant key (RESULTSBUS_VARIANT_KEYS: `arch`, `scenario`, `system_architecture`, `system_variant` by default). */
+  key: string;
+  /** Its values (usually one; 1 to 255 characters each). */
+  values: Array<string>;
 };
 
 export type BridgeEmissionsSubscriptionVariables = Exact<{

@@ -11,7 +11,6 @@
  * indexes the GraphQL filters use.
  */
 import { type SQL, sql } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
 import { type Executor, pipelineOf, queryRows } from '../db/client.ts';
 import type { ResultData } from '../db/schema.ts';
 import type { GroupSpec, TestcaseSpec } from './body.ts';
@@ -181,7 +180,7 @@ export async function restResults(executor: Executor, q: ResultsQuery): Promise<
 export async function restLatest(executor: Executor, q: ResultsQuery): Promise<RestResultRow[]> {
   const statement = latestStatement(q);
   const pipeline = pipelineOf(executor);
-  const rows = pipeline && preparable(statement) ? await pipeline.statement<RawResult>(statement) : await queryRows<RawResult>(executor, statement);
+  const rows = pipeline ? await pipeline.statement<RawResult>(statement, preparable) : await queryRows<RawResult>(executor, statement);
   return rows.map(toRow);
 }
 
@@ -198,10 +197,8 @@ export async function restLatest(executor: Executor, q: ResultsQuery): Promise<R
  */
 const MAX_PREPARED_LATEST = 64;
 const preparedLatest = new Set<string>();
-const dialect = new PgDialect();
 
-function preparable(statement: SQL): boolean {
-  const text = dialect.sqlToQuery(statement).sql;
+function preparable(text: string): boolean {
   if (preparedLatest.has(text)) return true;
   if (preparedLatest.size >= MAX_PREPARED_LATEST) return false;
   preparedLatest.add(text);

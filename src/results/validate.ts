@@ -39,6 +39,12 @@ export interface RecordResultInput {
   note?: string | null | undefined;
   refUrl?: string | null | undefined;
   data?: unknown;
+  /**
+   * The variant's values, as `TaskState.variant` shows them: each entry is
+   * a configured variant key and its values, written into `data` (one value
+   * as a string, more as a list). `arch` stands for the `arch` field.
+   */
+  variant?: readonly VariantInput[] | null | undefined;
   groups?: readonly string[] | null | undefined;
   force?: boolean | null | undefined;
   /**
@@ -47,6 +53,12 @@ export interface RecordResultInput {
    * which its clients may set). @default the time of recording
    */
   submittedAt?: string | null | undefined;
+}
+
+/** One entry of `RecordResultInput.variant`. */
+export interface VariantInput {
+  key: string;
+  values: readonly string[];
 }
 
 /** A result that passed every check, with defaults filled in. */
@@ -191,7 +203,7 @@ export function validateResultInput(
     given.item === null || given.type === null
       ? null
       : { item: checkName(`${field}.item`, given.item), type: checkName(`${field}.type`, given.type) };
-  const arch = input.arch === undefined || input.arch === null ? '' : checkName(`${field}.arch`, input.arch);
+  let arch = input.arch === undefined || input.arch === null ? '' : checkName(`${field}.arch`, input.arch);
   if (!outcomes.includes(input.outcome)) {
     throw badInput(
       `${field}.outcome`,
@@ -210,6 +222,7 @@ export function validateResultInput(
   const refUrl =
     input.refUrl === undefined || input.refUrl === null ? null : checkRefUrl(`${field}.refUrl`, input.refUrl);
   const data = checkData(`${field}.data`, input.data);
+  if (input.variant !== undefined && input.variant !== null) arch = applyVariant(`${field}.variant`, input.variant, arch, data, rules.variantKeys);
   const groups = [...(input.groups ?? [])];
   if (groups.length > LIMITS.groups) {
     throw badInput(`${field}.groups`, `has ${groups.length} entries; at most ${LIMITS.groups} are allowed`);
@@ -222,4 +235,38 @@ export function validateResultInput(
   const item = subject?.item ?? null;
   const type = subject?.type ?? null;
   return { testcase, item, type, arch, variant, outcome: input.outcome, note, refUrl, data, groups, force: input.force === true, submittedAt };
+}
+
+/**
+ * Writes `RecordResultInput.variant` into `data` (and `arch`), refusing a key
+ * that is not a variant key, one given twice, and a value that `data` or
+ * `arch` already gives differently. Returns the arch.
+ */
+function applyVariant(field: string, variant: readonly VariantInput[], arch: string, data: ResultData, keys: readonly string[]): string {
+  const seen = new Set<string>();
+  variant.forEach((entry, i) => {
+    const at = `${field}[${i}]`;
+    const key = checkName(`${at}.key`, entry.key);
+    if (!keys.includes(key)) {
+      throw badInput(`${at}.key`, `${JSON.stringify(key)} is not a variant key; the variant keys (RESULTSBUS_VARIANT_KEYS) are: ${keys.join(', ')}. Other keys go in data`);
+    }
+    if (seen.has(key)) throw badInput(`${at}.key`, `${JSON.stringify(key)} is given twice; give each variant key once, with all its values`);
+    seen.add(key);
+    if (entry.values.length === 0) throw badInput(`${at}.values`, 'must hold at least one value; leave the key out for none');
+    const values = entry.values.map((v, j) => checkName(`${at}.values[${j}]`, v));
+    if (key === 'arch') {
+      if (values.length !== 1) throw badInput(`${at}.values`, `the arch is one value, got ${values.length}`);
+      const [value = ''] = values;
+      if (arch !== '' && arch !== value) throw badInput(`${at}.values`, `says arch ${JSON.stringify(value)} but the arch field says ${JSON.stringify(arch)}; give it in one place`);
+      arch = value;
+      return;
+    }
+    const given = data[key];
+    const value = values.length === 1 ? (values[0] ?? '') : values;
+    if (given !== undefined && variantOf('', { [key]: given }, [key]) !== variantOf('', { [key]: value }, [key])) {
+      throw badInput(`${at}.values`, `say ${JSON.stringify(value)} but data.${key} says ${JSON.stringify(given)}; give them in one place`);
+    }
+    if (given === undefined) data[key] = value;
+  });
+  return arch;
 }

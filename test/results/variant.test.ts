@@ -218,6 +218,84 @@ describe('one key through both APIs', () => {
   });
 });
 
+describe('RecordResultInput.variant', () => {
+  const VariantRecord = `
+    mutation VariantInputRecord($input: RecordResultInput!) {
+      recordResult(input: $input) { emitted duplicateOf { seq } result { id arch data taskState { variant { key values } } } }
+    }
+  `;
+  interface Recorded {
+    recordResult: {
+      emitted: boolean;
+      duplicateOf: { seq: number } | null;
+      result: { id: string; arch: string | null; data: Record<string, unknown>; taskState: { variant: Array<{ key: string; values: string[] }> } | null };
+    };
+  }
+
+  it('gives the key the variant TaskState.variant shows: written into data (and arch), the same state as data gives', async () => {
+    const testcase = 'update.variant_input';
+    const variant = [
+      { key: 'scenario', values: [SCENARIOS[0]] },
+      { key: 'arch', values: ['aarch64'] },
+    ];
+    const first = await server.data<Recorded>(VariantRecord, {
+      input: { testcase, item: UPDATE, type: 'bodhi_update', outcome: 'PASSED', variant, data: { run: '7' } },
+    });
+    expect(first.recordResult.emitted).toBe(true);
+    expect(first.recordResult.result.arch).toBe('aarch64');
+    expect(first.recordResult.result.data).toEqual({ run: '7', scenario: SCENARIOS[0] });
+    expect(first.recordResult.result.taskState?.variant).toEqual([
+      { key: 'arch', values: ['aarch64'] },
+      { key: 'scenario', values: [SCENARIOS[0]] },
+    ]);
+    // What a TaskState's variant shows, given back as the input's variant: the same key.
+    const again = await server.data<Recorded>(VariantRecord, {
+      input: { testcase, item: UPDATE, type: 'bodhi_update', outcome: 'PASSED', variant: first.recordResult.result.taskState?.variant },
+    });
+    expect(again.recordResult.emitted).toBe(false);
+    // And through data and arch instead: the same key once more.
+    const viaData = await server.data<Recorded>(VariantRecord, {
+      input: { testcase, item: UPDATE, type: 'bodhi_update', outcome: 'PASSED', arch: 'aarch64', data: { scenario: SCENARIOS[0] } },
+    });
+    expect(viaData.recordResult.emitted).toBe(false);
+    expect(viaData.recordResult.duplicateOf?.seq).toBe(again.recordResult.duplicateOf?.seq);
+    // Several values are kept as a list, and agree with data giving the same set.
+    const many = await server.data<Recorded>(VariantRecord, {
+      input: {
+        testcase,
+        item: UPDATE,
+        type: 'bodhi_update',
+        outcome: 'FAILED',
+        variant: [{ key: 'system_variant', values: ['Server', 'Cloud'] }],
+        data: { system_variant: ['Cloud', 'Server'] },
+      },
+    });
+    expect(many.recordResult.result.data).toEqual({ system_variant: ['Cloud', 'Server'] });
+    expect(many.recordResult.result.taskState?.variant).toEqual([{ key: 'system_variant', values: ['Cloud', 'Server'] }]);
+  });
+
+  it('refuses a key that is no variant key, a key given twice, no values, and a value data or arch gives differently, writing nothing', async () => {
+    const testcase = 'update.variant_input_mistakes';
+    const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ variant: [{ key: 'run', values: ['1'] }] }, 'input.variant[0].key', /"run" is not a variant key; the variant keys \(RESULTSBUS_VARIANT_KEYS\) are: arch, scenario, system_architecture, system_variant/],
+      [{ variant: [{ key: 'scenario', values: ['a'] }, { key: 'scenario', values: ['b'] }] }, 'input.variant[1].key', /given twice/],
+      [{ variant: [{ key: 'scenario', values: [] }] }, 'input.variant[0].values', /at least one value/],
+      [{ variant: [{ key: 'scenario', values: [''] }] }, 'input.variant[0].values[0]', /must not be empty/],
+      [{ variant: [{ key: 'scenario', values: ['a'] }], data: { scenario: 'b' } }, 'input.variant[0].values', /data\.scenario says "b"/],
+      [{ variant: [{ key: 'arch', values: ['x86_64'] }], arch: 'aarch64' }, 'input.variant[0].values', /the arch field says "aarch64"/],
+      [{ variant: [{ key: 'arch', values: ['x86_64', 'i686'] }] }, 'input.variant[0].values', /the arch is one value, got 2/],
+    ];
+    for (const [extra, path, message] of cases) {
+      const response = await server.gql(VariantRecord, { input: { testcase, item: UPDATE, type: 'bodhi_update', outcome: 'PASSED', ...extra } });
+      const error = response.errors?.[0];
+      expect(error?.extensions?.['code'], JSON.stringify(extra)).toBe('BAD_USER_INPUT');
+      expect(error?.message, JSON.stringify(extra)).toContain(`${path}:`);
+      expect(error?.message, JSON.stringify(extra)).toMatch(message);
+    }
+    expect(await states(UPDATE, testcase)).toEqual([]);
+  });
+});
+
 describe('RESULTSBUS_VARIANT_KEYS', () => {
   it('defaults to arch, scenario, system_architecture, system_variant; takes a list or none; refuses what is no data key', () => {
     expect(loadConfig({}).variantKeys).toEqual(['arch', 'scenario', 'system_architecture', 'system_variant']);

@@ -117,6 +117,14 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
     }, refs.ResultConnection),
   );
 
+  const VariantValueInput = builder.inputType('VariantValueInput', {
+    description: 'One dimension of a result\'s variant, as `TaskState.variant` shows it.',
+    fields: (t) => ({
+      key: t.string({ required: true, description: 'A variant key (RESULTSBUS_VARIANT_KEYS: `arch`, `scenario`, `system_architecture`, `system_variant` by default).' }),
+      values: t.stringList({ required: true, description: 'Its values (usually one; 1 to 255 characters each).' }),
+    }),
+  });
+
   const RecordResultInput = builder.inputType('RecordResultInput', {
     description: 'One result to record.',
     fields: (t) => ({
@@ -136,6 +144,11 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
         type: 'JSON',
         description:
           'Free key/value data: an object whose values are strings or lists of strings, at most 256 KiB as JSON, kept as given. The values of the variant keys (RESULTSBUS_VARIANT_KEYS: `scenario`, `system_architecture`, `system_variant` and `arch` by default) make the state key\'s variant: results that differ in one of them have task states of their own.',
+      }),
+      variant: t.field({
+        type: [VariantValueInput],
+        description:
+          'The variant\'s values, key by key, as `TaskState.variant` shows them (`[{key: "scenario", values: ["fedora-updates-server"]}]`): another way to give what `data` and `arch` give. Each entry is written into `data` (one value as a string, more as a list); `arch` stands for the `arch` field. A key that is not a variant key, or a value that `data` or `arch` gives differently, is refused.',
       }),
       groups: t.stringList({ description: `Groups to file the result under (at most ${LIMITS.groups}).`, extensions: { maxItems: LIMITS.groups } }),
       force: t.boolean({
