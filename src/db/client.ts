@@ -92,7 +92,12 @@ function bounded(timeouts: DatabaseTimeouts): { connect_timeout: number; stateme
   return {
     connect_timeout: timeouts.connectMs / 1000,
     statementMs: timeouts.statementMs,
-    connection: { statement_timeout: String(timeouts.statementMs), lock_timeout: String(timeouts.lockMs) },
+    // jit off: every statement here touches a few rows, but the planner's
+    // estimate for a set-returning function (100 rows each) multiplies up
+    // past jit_above_cost on /results/latest with three `_distinct_on`
+    // keys, and compiling the plan then took 1.5 s of a 1.7 s execution
+    // (bench phase 8). JIT pays off only for long analytical queries.
+    connection: { statement_timeout: String(timeouts.statementMs), lock_timeout: String(timeouts.lockMs), jit: 'off' },
   };
 }
 

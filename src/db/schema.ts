@@ -116,7 +116,12 @@ export const results = pgTable(
     index('results_arch_idx').on(t.arch, t.id),
     index('results_submitted_at_idx').on(t.submittedAt),
     index('results_groups_idx').using('gin', t.groups),
-    index('results_task_state_idx').on(t.taskStateId, t.stateVersion),
+    // A key's newest result by submit time, for /results/latest (src/rest/queries.ts).
+    index('results_task_state_idx').on(t.taskStateId, t.submittedAt, t.id),
+    // Results with no subject whose data names an item, for the REST `item=` filter: few rows.
+    index('results_subjectless_item_idx')
+      .using('gin', sql`(${t.data} -> 'item')`)
+      .where(sql`${t.taskStateId} IS NULL`),
   ],
 );
 

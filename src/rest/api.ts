@@ -239,7 +239,7 @@ export class RestApi {
     const filtered =
       q.testcases.length > 0 || q.testcasesLike.length > 0 || q.since.start !== null || q.groups.length > 0 || q.data.length > 0;
     if (q.distinctOn.length > 0 && !filtered) throw refuse(400, "Please, provide at least one filter beside '_distinct_on'");
-    const rows = await restLatest(this.services.db, q);
+    const rows = await restLatest(this.services.db, q, this.services.config.variantKeys);
     return { status: 200, body: { data: rows.map((r) => serializeResult(req.base, r, this.subjectRules)) } };
   }
 

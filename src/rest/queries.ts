@@ -38,29 +38,42 @@ function keyLiteral(key: string): SQL {
   return sql.raw(`'${key.replaceAll("'", "''")}'::text`);
 }
 
+/** `data[key]` as stored, as a jsonb list of strings (null when absent). */
+function storedList(key: string): SQL {
+  const k = keyLiteral(key);
+  return sql`CASE jsonb_typeof(r.data -> ${k}) WHEN 'array' THEN r.data -> ${k} WHEN 'string' THEN jsonb_build_array(r.data -> ${k}) END`;
+}
+
 /** `data[key]` as a jsonb list of strings (null when absent), with the key's columns for item, type and arch. */
 function dataList(key: string): SQL {
-  const k = keyLiteral(key);
-  const stored = sql`CASE jsonb_typeof(r.data -> ${k}) WHEN 'array' THEN r.data -> ${k} WHEN 'string' THEN jsonb_build_array(r.data -> ${k}) END`;
+  const stored = storedList(key);
   if (key === 'item') return sql`CASE WHEN i.id IS NULL THEN ${stored} ELSE jsonb_build_array(i.name) END`;
   if (key === 'type') return sql`CASE WHEN i.id IS NULL THEN ${stored} ELSE jsonb_build_array(i.type) END`;
   if (key === 'arch') return sql`CASE WHEN r.arch <> '' THEN jsonb_build_array(r.arch) ELSE ${stored} END`;
   return stored;
 }
 
+/** `data[key]` as stored holds one of the filter's values (or matches one of its patterns). */
+function storedMatch(f: DataFilter, values: SQL): SQL {
+  // `?|`: a string equal to one of them, or a list holding one.
+  if (!f.like) return sql`(r.data -> ${f.key}::text) ?| ${values}`;
+  return sql`EXISTS (SELECT 1 FROM jsonb_array_elements_text(${storedList(f.key)}) AS v(value) WHERE v.value LIKE ANY(${values}))`;
+}
+
 function dataCondition(f: DataFilter): SQL {
   const values = textArray(f.like ? f.values.map(likePattern) : f.values);
   if (f.key === 'item' || f.key === 'type') {
+    // A result with a subject has its item and type in its item's row; one
+    // with none (src/results/subject.ts) may still name either in `data`.
     const column = f.key === 'item' ? sql`name` : sql`type`;
     const match = f.like ? sql`${column} LIKE ANY(${values})` : sql`${column} = ANY(${values})`;
-    return sql`r.item_id IN (SELECT id FROM items WHERE ${match})`;
+    return sql`(r.item_id IN (SELECT id FROM items WHERE ${match}) OR (r.item_id IS NULL AND ${storedMatch(f, values)}))`;
   }
-  if (!f.like) {
-    // `?|`: a string equal to one of them, or a list holding one.
-    const stored = sql`(r.data -> ${f.key}::text) ?| ${values}`;
-    return f.key === 'arch' ? sql`(r.arch = ANY(${values}) OR (${NO_ARCH_DATA} AND ${stored}))` : stored;
+  if (f.key === 'arch') {
+    const column = f.like ? sql`r.arch <> '' AND r.arch LIKE ANY(${values})` : sql`r.arch <> '' AND r.arch = ANY(${values})`;
+    return sql`(${column} OR (${NO_ARCH_DATA} AND ${storedMatch(f, values)}))`;
   }
-  return sql`EXISTS (SELECT 1 FROM jsonb_array_elements_text(${dataList(f.key)}) AS v(value) WHERE v.value LIKE ANY(${values}))`;
+  return storedMatch(f, values);
 }
 
 /** Whether a data filter is on the item's columns (`item`, `type`), which a task state's key holds. */
@@ -176,9 +189,12 @@ export async function restResults(executor: Executor, q: ResultsQuery): Promise<
  * `/results/latest`: the newest result per testcase, and per value of each
  * `_distinct_on` key (a missing key is a value of its own), newest first.
  * As in ResultsDB, `outcome`, `page` and `limit` do not apply.
+ *
+ * @param variantKeys RESULTSBUS_VARIANT_KEYS: which `_distinct_on` keys every
+ *   result of one task state agrees on
  */
-export async function restLatest(executor: Executor, q: ResultsQuery): Promise<RestResultRow[]> {
-  const statement = latestStatement(q);
+export async function restLatest(executor: Executor, q: ResultsQuery, variantKeys: readonly string[]): Promise<RestResultRow[]> {
+  const statement = latestStatement(q, variantKeys);
   const pipeline = pipelineOf(executor);
   const rows = pipeline ? await pipeline.statement<RawResult>(statement, preparable) : await queryRows<RawResult>(executor, statement);
   return rows.map(toRow);
@@ -205,33 +221,74 @@ function preparable(text: string): boolean {
   return true;
 }
 
+/** Keys whose values every result of one task state shares: its item's, and the variant's. */
+function sharedByState(key: string, variantKeys: readonly string[]): boolean {
+  return key === 'item' || key === 'type' || variantKeys.includes(key);
+}
+
 /**
  * The statement `restLatest` runs (exported so that the bench can show its
- * plan).
+ * plan). ResultsDB's semantics: with `_distinct_on`, a result counts once per
+ * combination of its values of those keys (ResultsDB joins one row per
+ * stored value; a result whose `scenario` lists two values can be the
+ * latest of both), and no key's value is a value of its own; without,
+ * every result at a testcase's newest `submit_time` (ties included).
  *
- * A query that names items (`item=`: Greenwave's, Bodhi's, a reporter's)
- * starts from those items (`items_name_idx`) and their task states
- * (`task_states_item_idx`, or `task_states_key` with testcases) and reads
- * those states' results only (`results_task_state_idx`). Each
- * state's results are read, not only its last one: `_distinct_on` keeps
- * apart results of one state whose data differ (openQA's scenarios), and a
- * result's `submit_time`, which orders "latest", may be given by the client
- * and so be older than the state's last result. Other queries read results
- * through the filters' own indexes, as `/results` does.
+ * Greenwave's query names items (`item=`) and keeps apart only keys that
+ * are part of the task state's key (its `_distinct_on` are variant keys
+ * by default), so every result of one state falls in the same groups, and
+ * only each state's newest matching result can win one: the statement
+ * starts from those items (`items_type_name_key`/`items_name_idx`), their
+ * task states (`task_states_key`) and takes each state's newest result
+ * (`results_task_state_idx`, on submit time: the newest is one index entry,
+ * whatever the key's history). Results with no subject (no task state)
+ * whose `data` names the item are added through
+ * `results_subjectless_item_idx`. Other queries read results through the
+ * filters' own indexes, as `/results` does.
  */
-export function latestStatement(q: ResultsQuery): SQL {
-  const keys = [sql`r.testcase_id`, ...q.distinctOn.map(dataList)];
+export function latestStatement(q: ResultsQuery, variantKeys: readonly string[]): SQL {
   const onKeys = keyConditions(q);
-  const from =
-    onKeys === undefined
-      ? RESULT_FROM
-      : sql`items i JOIN task_states ts ON ts.item_id = i.id JOIN testcases t ON t.id = ts.testcase_id JOIN results r ON r.task_state_id = ts.id`;
-  const where = onKeys === undefined ? conditions(q, { outcomes: false }) : sql`${onKeys} AND ${conditions(q, { outcomes: false, keys: false })}`;
+  const perState = onKeys !== undefined && q.distinctOn.length > 0 && q.distinctOn.every((k) => sharedByState(k, variantKeys));
+  // Each candidate with the columns of the answer and, per `_distinct_on` key, its values as a jsonb list.
+  const columns = sql.join([RESULT_COLUMNS, ...q.distinctOn.map((key, n) => sql`${dataList(key)} AS ${sql.raw(`l${n}`)}`)], sql`, `);
+  const candidates = perState
+    ? sql`SELECT ${columns} FROM items i JOIN task_states ts ON ts.item_id = i.id JOIN testcases t ON t.id = ts.testcase_id
+          CROSS JOIN LATERAL (
+            SELECT * FROM results r WHERE r.task_state_id = ts.id AND ${conditions(q, { outcomes: false, keys: false })}
+            ORDER BY r.submitted_at DESC, r.id DESC LIMIT 1
+          ) r
+          WHERE ${onKeys}
+          UNION ALL
+          SELECT ${columns} FROM ${RESULT_FROM}
+          WHERE r.task_state_id IS NULL AND ${subjectlessItem(q)} AND ${conditions(q, { outcomes: false })}`
+    : sql`SELECT ${columns} FROM ${RESULT_FROM} WHERE ${conditions(q, { outcomes: false })}`;
+  if (q.distinctOn.length === 0) {
+    return sql`SELECT * FROM (
+            SELECT c.*, rank() OVER (PARTITION BY c.testcase ORDER BY c.submitted_at DESC) AS newest FROM (${candidates}) c
+          ) latest WHERE newest = 1 ORDER BY submitted_at DESC, id DESC`;
+  }
+  const values = q.distinctOn.map((_, n) => ({
+    join: sql.raw(`LEFT JOIN LATERAL jsonb_array_elements_text(c.l${n}) v${n}(value) ON true`),
+    column: sql.raw(`v${n}.value`),
+    name: sql.raw(`k${n}`),
+  }));
+  const groups = [sql`c.testcase`, ...values.map((v) => v.column)];
+  // ResultsDB sorts the groups' winners by submit_time with a stable sort, so
+  // ties keep the DISTINCT ON order: testcase name, then the values.
   return sql`SELECT * FROM (
-          SELECT DISTINCT ON (${sql.join(keys, sql`, `)}) ${RESULT_COLUMNS} FROM ${from}
-          WHERE ${where}
-          ORDER BY ${sql.join(keys, sql`, `)}, r.submitted_at DESC, r.id DESC
-        ) latest ORDER BY submitted_at DESC, id DESC`;
+          SELECT DISTINCT ON (${sql.join(groups, sql`, `)}) c.*, ${sql.join(values.map((v) => sql`${v.column} AS ${v.name}`), sql`, `)}
+          FROM (${candidates}) c ${sql.join(values.map((v) => v.join), sql` `)}
+          ORDER BY ${sql.join(groups, sql`, `)}, c.submitted_at DESC, c.id DESC
+        ) latest ORDER BY submitted_at DESC, testcase, ${sql.join(values.map((v) => v.name), sql`, `)}`;
+}
+
+/** For results with no subject: the query's `item` filters on `data.item` (an exact one through `results_subjectless_item_idx`). */
+function subjectlessItem(q: ResultsQuery): SQL {
+  const items = q.data.filter((f) => f.key === 'item');
+  return sql.join(
+    items.map((f) => storedMatch(f, textArray(f.like ? f.values.map(likePattern) : f.values))),
+    sql` AND `,
+  );
 }
 
 /** Testcases by name, ResultsDB's way: exact names (OR), else `*` patterns (OR); ordered by name. */

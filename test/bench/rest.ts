@@ -20,6 +20,7 @@ import { allOutcomes } from '../../src/config.ts';
 import { openDatabase, queryRows } from '../../src/db/client.ts';
 import { resultsQuery } from '../../src/rest/params.ts';
 import { latestStatement } from '../../src/rest/queries.ts';
+import { DEFAULT_VARIANT_KEYS } from '../../src/results/variant.ts';
 import type { Api } from './client.ts';
 import { addWindow, closedLoop, type LoadResult, type Pooled, pooled } from './load.ts';
 import type { BenchDatabase, CpuMeter, CpuReport } from './server.ts';
@@ -135,7 +136,7 @@ export async function latestPlan(db: BenchDatabase, queryString: string): Promis
   const database = await openDatabase({ url: db.url, dataDir: undefined, poolSize: 1 });
   let rows: Array<{ 'QUERY PLAN': string }>;
   try {
-    rows = await queryRows<{ 'QUERY PLAN': string }>(database.db, sql`EXPLAIN (ANALYZE, BUFFERS) ${latestStatement(q)}`);
+    rows = await queryRows<{ 'QUERY PLAN': string }>(database.db, sql`EXPLAIN (ANALYZE, BUFFERS) ${latestStatement(q, DEFAULT_VARIANT_KEYS)}`);
   } finally {
     await database.close();
   }
