@@ -169,7 +169,7 @@ export async function restResultById(executor: Executor, id: number): Promise<Re
   // unprepared statements are) cost PostgreSQL more CPU than recording the
   // result (bench phase 8).
   const pipeline = pipelineOf(executor);
-  const rows = pipeline ? await pipeline.statement<RawResult>(query) : await queryRows<RawResult>(executor, query);
+  const rows = pipeline ? await pipeline.read<RawResult>(query) : await queryRows<RawResult>(executor, query);
   return rows[0] && toRow(rows[0]);
 }
 
@@ -196,7 +196,10 @@ export async function restResults(executor: Executor, q: ResultsQuery): Promise<
 export async function restLatest(executor: Executor, q: ResultsQuery, variantKeys: readonly string[]): Promise<RestResultRow[]> {
   const statement = latestStatement(q, variantKeys);
   const pipeline = pipelineOf(executor);
-  const rows = pipeline ? await pipeline.statement<RawResult>(statement, preparable) : await queryRows<RawResult>(executor, statement);
+  // Greenwave's index lookup shares a connection with other reads; a query that reads results by its filters may take long, and gets one of its own.
+  const rows = pipeline
+    ? await (perStateLatest(q, variantKeys) ? pipeline.read<RawResult>(statement, preparable) : pipeline.statement<RawResult>(statement, preparable))
+    : await queryRows<RawResult>(executor, statement);
   return rows.map(toRow);
 }
 
@@ -226,6 +229,11 @@ function sharedByState(key: string, variantKeys: readonly string[]): boolean {
   return key === 'item' || key === 'type' || variantKeys.includes(key);
 }
 
+/** Whether `latestStatement` answers from each task state's newest result (see there). */
+function perStateLatest(q: ResultsQuery, variantKeys: readonly string[]): boolean {
+  return keyConditions(q) !== undefined && q.distinctOn.length > 0 && q.distinctOn.every((k) => sharedByState(k, variantKeys));
+}
+
 /**
  * The statement `restLatest` runs (exported so that the bench can show its
  * plan). ResultsDB's semantics: with `_distinct_on`, a result counts once per
@@ -248,7 +256,7 @@ function sharedByState(key: string, variantKeys: readonly string[]): boolean {
  */
 export function latestStatement(q: ResultsQuery, variantKeys: readonly string[]): SQL {
   const onKeys = keyConditions(q);
-  const perState = onKeys !== undefined && q.distinctOn.length > 0 && q.distinctOn.every((k) => sharedByState(k, variantKeys));
+  const perState = onKeys !== undefined && perStateLatest(q, variantKeys);
   // Each candidate with the columns of the answer and, per `_distinct_on` key, its values as a jsonb list.
   const columns = sql.join([RESULT_COLUMNS, ...q.distinctOn.map((key, n) => sql`${dataList(key)} AS ${sql.raw(`l${n}`)}`)], sql`, `);
   const candidates = perState
