@@ -368,6 +368,12 @@ export interface PipelinedTx {
   rowsAndCommit<T>(query: SQL): Promise<T[]>;
 }
 
+/** A statement already turned into its text and parameters (for a text built once and reused, see src/rest/queries.ts). */
+export interface CompiledQuery {
+  text: string;
+  params: unknown[];
+}
+
 export interface Pipeline {
   /**
    * Runs `body` in one transaction on a connection of its own: BEGIN goes out
@@ -396,7 +402,7 @@ export interface Pipeline {
    * millisecond (index lookups). Prepared when `prepare` says so of its
    * text.
    */
-  read<T>(query: SQL, prepare?: (text: string) => boolean): Promise<T[]>;
+  read<T>(query: SQL | CompiledQuery, prepare?: (text: string) => boolean): Promise<T[]>;
 }
 
 const pipelines = new WeakMap<object, Pipeline>();
@@ -471,8 +477,8 @@ function postgresPipeline(
   limits: ReturnType<typeof bounded>,
 ): Pipeline & { close(): Promise<void> } {
   const dialect = new PgDialect();
-  const prepare = (query: SQL): { text: string; params: postgres.ParameterOrJSON<never>[] } => {
-    const { sql: text, params } = dialect.sqlToQuery(query);
+  const prepare = (query: SQL | CompiledQuery): { text: string; params: postgres.ParameterOrJSON<never>[] } => {
+    const { sql: text, params } = 'text' in query ? { sql: query.text, params: query.params } : dialect.sqlToQuery(query);
     logger?.logQuery(text);
     return { text, params: params as postgres.ParameterOrJSON<never>[] };
   };
@@ -579,7 +585,7 @@ function postgresPipeline(
         release(lane);
       }
     },
-    async read<T>(query: SQL, prepareIf?: (text: string) => boolean): Promise<T[]> {
+    async read<T>(query: SQL | CompiledQuery, prepareIf?: (text: string) => boolean): Promise<T[]> {
       if (closed) throw closedError();
       let pick = readLanes.length < READ_LANES ? undefined : readLanes.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       if (pick === undefined) {
