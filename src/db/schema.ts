@@ -126,10 +126,11 @@ export const results = pgTable(
 );
 
 /**
- * What ResultsDB's REST API says about a group beyond its name: a result's
- * `groups` holds the names (ResultsDB's uuids), and a group mentioned only
- * by results has no row here. Rows are made by the REST API (`POST
- * /api/v2.0/groups`, and results posted with group objects or new uuids).
+ * ResultsDB's groups: a result's `groups` holds their names (ResultsDB's
+ * uuids), and each name has a row here from the first result that names
+ * it (src/results/groups.ts). Descriptions and ref_urls are set through
+ * the REST API (`POST /api/v2.0/groups`, and results posted with group
+ * objects).
  */
 export const resultGroups = pgTable('result_groups', {
   id: serial('id').primaryKey(),

@@ -256,7 +256,8 @@ export class RestApi {
     // What the recorder does not keep (the testcase's ref_url, the groups'
     // descriptions) first: a result is never recorded without it.
     if (testcase.refUrl !== undefined) await saveTestcase(db, testcase);
-    await saveGroups(db, groups);
+    // Groups named by uuid alone get their rows from the recorder.
+    await saveGroups(db, groups.filter((g) => g.description !== undefined || g.refUrl !== undefined));
     const [recorded] = await recorder.record(db, [input], 'input');
     if (recorded === undefined) throw new Error('the recorder returned no result');
     const row = await restResultById(db, recorded.result.id);

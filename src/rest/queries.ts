@@ -421,7 +421,7 @@ export async function saveTestcase(executor: Executor, spec: TestcaseSpec): Prom
 const GROUP_COLUMNS = sql`g.uuid, g.description, g.ref_url AS "refUrl",
   (SELECT count(*) FROM results r WHERE r.groups @> ARRAY[g.uuid])::int AS "resultsCount"`;
 
-/** Groups with a row of their own (made through the REST API), newest first. */
+/** Groups, newest first (every group a result names has its row, src/results/groups.ts). */
 export async function restGroups(
   executor: Executor,
   query: { uuids: string[]; exact: string[]; like: string[]; paging: Paging },
@@ -438,16 +438,10 @@ export async function restGroups(
   );
 }
 
-/** A group by uuid: its row, or, for a group only results name (recorded through GraphQL), one without a description. */
+/** A group by uuid. */
 export async function restGroup(executor: Executor, uuid: string): Promise<RestGroupRow | undefined> {
   const rows = await queryRows<RestGroupRow>(executor, sql`SELECT ${GROUP_COLUMNS} FROM result_groups g WHERE g.uuid = ${uuid}::text`);
-  if (rows[0] !== undefined) return rows[0];
-  const used = await queryRows<{ n: number }>(
-    executor,
-    sql`SELECT count(*)::int AS n FROM results WHERE groups @> ARRAY[${uuid}::text]`,
-  );
-  const n = used[0]?.n ?? 0;
-  return n === 0 ? undefined : { uuid, description: null, refUrl: null, resultsCount: n };
+  return rows[0];
 }
 
 /**

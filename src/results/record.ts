@@ -29,6 +29,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import { badInput } from '../errors.ts';
 import { type Executor, type Pipeline, pipelineOf, queryRows } from '../db/client.ts';
 import type { EmissionBody } from '../db/schema.ts';
+import { ensureGroups, KnownGroups } from './groups.ts';
 import { DEFAULT_KEY_RULES, type KeyRules, type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
 import { archOut, type EmissionView, type ResultView } from './views.ts';
 
@@ -270,6 +271,8 @@ export class Recorder {
   private readonly ids = new IdCache();
   /** Keys known to have a task state, by `keyOf`: the task state's id. */
   private readonly states = new IdCache(250_000);
+  /** Group names known to have their row (src/results/groups.ts). */
+  private readonly groups = new KnownGroups();
 
   constructor(readonly options: RecorderOptions) {}
 
@@ -292,7 +295,11 @@ export class Recorder {
         this.options.keyRules ?? DEFAULT_KEY_RULES,
       ),
     );
+    // Before the result's own transaction: a row for a new group is no part
+    // of the rule, and inserting it there would hold the new row's lock
+    // until that commit.
     const topLevel = !(executor instanceof PgTransaction);
+    await ensureGroups(executor, valid.flatMap((v) => v.groups), this.groups, topLevel);
     const created: Array<[string, number]> = [];
     // On PostgreSQL a top-level call pipelines its transaction (BEGIN with the
     // first statement, COMMIT with the last: one round trip for a result

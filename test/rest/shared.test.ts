@@ -141,7 +141,9 @@ describe('each API shows what the other recorded', () => {
     // The GraphQL time and the REST time are one time.
     const graph = await server.data<{ result: { submittedAt: string } }>(`{ result(id: "${id}") { submittedAt } }`);
     expect(`${String(body['submit_time']).slice(0, 23)}Z`).toBe(new Date(graph.result.submittedAt).toISOString());
-    // A group only results name has no row of its own, and is found all the same.
+    // A group a GraphQL result names is a group of ResultsDB's: found by uuid and listed by GET /groups.
+    const listed = await get(server, '/api/v2.0/groups?uuid=nightly');
+    expect((listed.body as { data: Array<{ uuid: string; results_count: number }> }).data.map((g) => [g.uuid, g.results_count])).toEqual([['nightly', 1]]);
     const group = await get(server, '/api/v2.0/groups/nightly');
     expect(group.body).toEqual({
       uuid: 'nightly',

@@ -235,12 +235,17 @@ describe(`a result for a known key (${engine})`, () => {
     const db = server.database.db;
     // One result per call: each but the first of a key takes the one-statement path...
     const perCall: number[] = [];
+    const groupRows: number[] = [];
     for (const input of sequence('same-single-1.0-1.fc40')) {
       statements = [];
       await recorder.record(db, [input], 'input');
-      perCall.push(statements.length);
+      // ... beside which a group named for the first time gets its row (src/results/groups.ts).
+      const groups = statements.filter((s) => s.startsWith('INSERT INTO result_groups'));
+      groupRows.push(groups.length);
+      perCall.push(statements.length - groups.length);
     }
     expect(perCall.map((n) => n === 1)).toEqual([false, true, true, true, true, false, true]);
+    expect(groupRows).toEqual([1, 0, 0, 0, 0, 0, 1]);
     // ... and the same results as one batch take the longer one.
     await recorder.record(db, sequence('same-batch-1.0-1.fc40'));
 
