@@ -4,58 +4,24 @@
  * text the recorder makes, so the results that come after the upgrade land
  * on the same state and the rule goes on from what it had emitted.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import type { PgliteDatabase } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectPostgres, type Database, openDatabase, queryRows, type Schema } from '../../src/db/client.ts';
-import { migrate, MIGRATIONS_FOLDER } from '../../src/db/migrate.ts';
+import { migrate } from '../../src/db/migrate.ts';
 import { Recorder } from '../../src/results/record.ts';
 import { DEFAULT_VARIANT_KEYS, variantOf } from '../../src/results/variant.ts';
 import { STANDARD_OUTCOMES } from '../../src/config.ts';
-import { createPostgresDatabase, engine } from '../helpers/database.ts';
+import { type Database, queryRows } from '../../src/db/client.ts';
+import { databaseAt, type OldDatabase } from '../helpers/migrations.ts';
 
-/** The migrations up to `lastTag`, in a folder of their own. */
-function migrationsUpTo(lastTag: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'rb-migrations-'));
-  cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
-  const journalPath = join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
-  const last = journal.entries.findIndex((e) => e.tag === lastTag);
-  if (last < 0) throw new Error(`no migration ${lastTag}`);
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, last + 1) }));
-  return dir;
-}
-
+let old: OldDatabase;
 let database: Database;
-let drop = async (): Promise<void> => {};
-let folder: string;
 
 beforeAll(async () => {
-  let url: string | undefined;
-  if (engine === 'postgres') ({ url, drop } = await createPostgresDatabase());
-  database = await openDatabase({ url, dataDir: undefined, poolSize: 2 });
-  folder = migrationsUpTo('0005_rest_v2');
-  if (url === undefined) {
-    await migratePglite(database.db as unknown as PgliteDatabase<Schema>, { migrationsFolder: folder });
-  } else {
-    const client = connectPostgres(url, { max: 1, onnotice: () => {} });
-    try {
-      await migratePostgres(drizzle(client), { migrationsFolder: folder });
-    } finally {
-      await client.end({ timeout: 5 });
-    }
-  }
+  old = await databaseAt('0005_rest_v2');
+  ({ database } = old);
 });
 afterAll(async () => {
-  await database?.close();
-  await drop();
-  if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+  await old?.dispose();
 });
 
 describe('migration 0006_variant', () => {
