@@ -17,7 +17,8 @@ export default function RateChart({ rates }: { rates: readonly DayRate[] }) {
       {
         width: Math.max(240, Math.min(720, element.clientWidth)),
         height: 180,
-        scales: { y: { range: [0, 100] } },
+        // One day alone would make a zero-wide axis: a day either side of it.
+        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 86_400, max + 86_400] : [min, max]) }, y: { range: [0, 100] } },
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
         series: [{}, { label: 'failed %', stroke: '#b3261e', fill: 'rgba(179,38,30,0.12)', points: { show: true } }],
         legend: { show: false },

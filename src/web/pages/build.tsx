@@ -185,7 +185,7 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
                     {r.emission ? (
                       <>
                         emitted seq {r.emission.seq}
-                        {r.emission.forced && <span class="tag">forced</span>}
+                        {r.emission.forced && <> <span class="tag">forced</span></>}
                         <br />
                         <code class="msgid">{r.emission.msgId}</code>
                       </>

@@ -97,7 +97,7 @@ function LatestEmissions({ onEmission }: { onEmission: () => void }) {
               </td>
               <td>
                 <Outcome value={e.outcome} />
-                {e.forced && <span class="tag">forced</span>}
+                {e.forced && <> <span class="tag">forced</span></>}
               </td>
               <td>{e.prevOutcome === null || e.prevOutcome === undefined ? <span class="muted">first</span> : <Outcome value={e.prevOutcome} />}</td>
               <td>
