@@ -30,6 +30,11 @@ export function resultUrl(type: string, name: string, resultId: number): string 
   return `${buildUrl(type, name)}#result-${resultId}`;
 }
 
+/** The build page, scrolled to the last result of one of its task states (by the state's global ID). */
+export function stateUrl(type: string, name: string, stateId: string): string {
+  return `${buildUrl(type, name)}#state-${encodeURIComponent(stateId)}`;
+}
+
 export function packageUrl(name: string): string {
   return `/packages/${encodeURIComponent(name)}`;
 }

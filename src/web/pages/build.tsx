@@ -80,11 +80,20 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
     variables: () => ({ filter: { type, item: name } }),
     onValue: refresh,
   });
-  // Opened from a package grid's cell: scroll to that result once it is there.
+  // Opened on one result (#result-<id>) or on a state's last one (#state-<id>, from a package grid's
+  // cell): scroll to it and mark it, once it is there.
+  const [target, setTarget] = useState<number | undefined>(undefined);
   useEffect(() => {
-    if (item === undefined || item === null || location.hash === '') return;
-    document.getElementById(location.hash.slice(1))?.scrollIntoView();
-  }, [item === undefined || item === null]);
+    if (item === undefined || item === null) return;
+    const hash = decodeURIComponent(location.hash.slice(1));
+    const resultId = hash.startsWith('result-')
+      ? Number(hash.slice('result-'.length))
+      : hash.startsWith('state-')
+        ? item.taskStates.find((state) => state.id === hash.slice('state-'.length))?.lastResult?.resultId
+        : undefined;
+    setTarget(resultId);
+    if (resultId !== undefined) document.getElementById(`result-${resultId}`)?.scrollIntoView({ block: 'center' });
+  }, [item === undefined || item === null, type, name]);
 
   const pkg = packageOf(name);
   const heading = (
@@ -169,7 +178,7 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
             </thead>
             <tbody>
               {results.map((r) => (
-                <tr key={r.id} id={`result-${r.resultId}`} data-result={r.resultId}>
+                <tr key={r.id} id={`result-${r.resultId}`} data-result={r.resultId} class={r.resultId === target ? 'target' : undefined}>
                   <td class="num">{r.resultId}</td>
                   <td>
                     <Link href={testcaseUrl(r.testcase)}>{r.testcase}</Link>

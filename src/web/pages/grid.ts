@@ -13,18 +13,19 @@ export interface GridBuild {
   name: string;
   createdAt: string;
   taskStates: ReadonlyArray<{
+    id: string;
     testcase: string;
     variant: readonly VariantPair[];
     lastOutcome?: string | null;
     resultCount: number;
-    lastResult?: { resultId: number } | null;
   }>;
 }
 
 export interface GridCell {
   outcome: string | null;
   resultCount: number;
-  resultId: number | undefined;
+  /** The task state's global ID: the build page finds its last result. */
+  stateId: string;
 }
 
 export interface GridRow {
@@ -58,7 +59,7 @@ export function grid(builds: readonly GridBuild[]): Grid {
         row = { key, testcase: state.testcase, variant, cells: new Array<GridCell | undefined>(builds.length).fill(undefined) };
         rows.set(key, row);
       }
-      row.cells[column] = { outcome: state.lastOutcome ?? null, resultCount: state.resultCount, resultId: state.lastResult?.resultId };
+      row.cells[column] = { outcome: state.lastOutcome ?? null, resultCount: state.resultCount, stateId: state.id };
     }
   });
   return { builds: [...builds], rows: [...rows.values()].sort((a, b) => a.testcase.localeCompare(b.testcase) || a.variant.localeCompare(b.variant)) };
