@@ -9,6 +9,7 @@
  * fail instead (.ci/run installs chromium), as test/app/graphiql.test.ts does.
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { ROOT } from '../../src/dashboard/source.ts';
@@ -97,4 +98,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * A time bound for this machine: `ms` when it is ours; when other work keeps
+ * more runnable processes than there are cores (load average above the core
+ * count: a shared 2-core machine, CI's two engines), each gets that much less
+ * of a core, and the bound grows by the same factor. Tests print the figures
+ * either way.
+ */
+export function budgetMs(ms: number): number {
+  const contention = (loadavg()[0] ?? 0) / availableParallelism();
+  return Math.round(ms * Math.max(1, contention));
 }

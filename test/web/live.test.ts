@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { faultProxy, type FaultProxy } from '../helpers/proxy.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { needChromium, offlineBrowser, type OfflineBrowser, screenshot } from './browser.ts';
+import { budgetMs, needChromium, offlineBrowser, type OfflineBrowser, screenshot } from './browser.ts';
 
 const NVR = 'perl-Specio-0.25-1.fc26';
 const Record = `mutation($input: RecordResultInput!) { recordResult(input: $input) { emitted emission { seq } result { resultId } } }`;
@@ -50,7 +50,7 @@ function shownSeqs(page: Page): Promise<number[]> {
 }
 
 describe('live updates in a browser', () => {
-  it('a result recorded while the build page and the overview are open shows on both within a second, with no reload', async (ctx) => {
+  it('a result recorded while the build page and the overview are open shows on both within a second (more on a busy machine), with no reload', async (ctx) => {
     const first = await record('dist.depcheck', 'PASSED');
     const build = await open(ctx, server.url, `/items/koji_build/${NVR}`);
     const overview = await open(ctx, server.url, '/');
@@ -59,12 +59,14 @@ describe('live updates in a browser', () => {
     // A reload would make a new document: this marker would be gone.
     await build.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
 
+    // A second from the acknowledged write (more on a machine busier than its cores: see budgetMs).
+    const second = budgetMs(1_000);
     const started = Date.now();
     const changed = await record('dist.depcheck', 'FAILED');
     const recordedMs = Date.now() - started;
     await Promise.all([
-      build.locator(`#result-${changed.resultId}`).waitFor({ timeout: 1_000 }),
-      overview.locator(`tr[data-seq="${changed.seq}"]`).waitFor({ timeout: 1_000 }),
+      build.locator(`#result-${changed.resultId}`).waitFor({ timeout: second }),
+      overview.locator(`tr[data-seq="${changed.seq}"]`).waitFor({ timeout: second }),
     ]);
     const emissionMs = Date.now() - started;
     expect(await build.locator(`#result-${changed.resultId}`).innerText()).toContain('emitted seq 2');
@@ -74,12 +76,12 @@ describe('live updates in a browser', () => {
     const again = Date.now();
     const duplicate = await record('dist.depcheck', 'FAILED');
     const duplicateRecordedMs = Date.now() - again;
-    await build.locator(`#result-${duplicate.resultId}`).waitFor({ timeout: 1_000 });
+    await build.locator(`#result-${duplicate.resultId}`).waitFor({ timeout: second });
     const duplicateMs = Date.now() - again;
     expect(await build.locator(`#result-${duplicate.resultId}`).innerText()).toContain('duplicate of seq 2');
     expect(await build.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
     console.log(
-      `live: emission on both pages ${emissionMs} ms after the call (which took ${recordedMs} ms), duplicate on the build page after ${duplicateMs} ms (the call ${duplicateRecordedMs} ms)`,
+      `live: emission on both pages ${emissionMs} ms after the call (which took ${recordedMs} ms), duplicate on the build page after ${duplicateMs} ms (the call ${duplicateRecordedMs} ms); bound ${second} ms after the call`,
     );
     await screenshot(build, 'live-build');
     await build.context().close();

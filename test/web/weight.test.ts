@@ -12,19 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_BUILD } from '../../src/dashboard/source.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
-import { needChromium, offlineBrowser, type OfflineBrowser, screenshot } from './browser.ts';
-
-/**
- * One second on this machine when it is ours; when other work keeps more
- * runnable processes than there are cores (load average above the core
- * count: a shared 2-core machine, CI running two engines' suites), each gets
- * that much less of a core, and the budget grows by the same factor. The
- * figures are printed either way.
- */
-function budgetMs(): number {
-  const contention = (loadavg()[0] ?? 0) / availableParallelism();
-  return Math.round(1_000 * Math.max(1, contention));
-}
+import { budgetMs, needChromium, offlineBrowser, type OfflineBrowser, screenshot } from './browser.ts';
 
 const BUILDS = 50;
 const TESTCASES = 50;
@@ -96,7 +84,7 @@ describe('page weight', () => {
         const [entry] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
         return { domContentLoaded: Math.round(entry?.domContentLoadedEventEnd ?? 0), resources: performance.getEntriesByType('resource').length };
       });
-      const budget = budgetMs();
+      const budget = budgetMs(1_000);
       console.log(
         `package page, ${BUILDS} builds x ${TESTCASES} testcases: first loads to the last cell in ${loads.join(', ')} ms (the last: DOMContentLoaded at ${navigation.domContentLoaded} ms, ${navigation.resources} resources); budget ${budget} ms at load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores`,
       );
