@@ -3,8 +3,9 @@
  * year-long immutable cache, anything else the build put at its root as is,
  * and index.html for each of the app's page paths (src/web/routes.ts), so
  * that a link such as /items/koji_build/perl-Specio-0.25-1.fc26 opens the
- * app on that page (its router reads the path); any other path is a 404. The files are read once, at start: the build is
- * small (a few hundred KB) and does not change under a running server.
+ * app on that page (its router reads the path); any other path is a 404.
+ * The files are read once, at start: the build is small (about 200 KB) and
+ * does not change under a running server.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -32,8 +32,6 @@ export default defineConfig({
     target: 'es2022',
     // The page weight test reads the gzipped sizes; a report on every install is noise.
     reportCompressedSize: false,
-    // uPlot is loaded by the testcase page only.
-    chunkSizeWarningLimit: 300,
   },
   logLevel: 'warn',
   clearScreen: false,

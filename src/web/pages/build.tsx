@@ -139,19 +139,19 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
             <tbody>
               {item.taskStates.map((state) => (
                 <tr key={state.id}>
-                  <td>
+                  <td data-label="testcase">
                     <Link href={testcaseUrl(state.testcase)}>{state.testcase}</Link>
                   </td>
-                  <td>{variantText(state.variant) || <span class="muted">none</span>}</td>
-                  <td>
+                  <td data-label="variant">{variantText(state.variant) || <span class="muted">none</span>}</td>
+                  <td data-label="last outcome">
                     <Outcome value={state.lastOutcome} />
                   </td>
-                  <td>
+                  <td data-label="last emitted">
                     <Outcome value={state.emittedOutcome} />
                   </td>
-                  <td class="num">{state.resultCount}</td>
-                  <td class="num">{state.emissionCount}</td>
-                  <td>
+                  <td data-label="results" class="num">{state.resultCount}</td>
+                  <td data-label="emissions" class="num">{state.emissionCount}</td>
+                  <td data-label="updated">
                     <Time iso={state.updatedAt} />
                   </td>
                 </tr>
@@ -179,40 +179,40 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
             <tbody>
               {results.map((r) => (
                 <tr key={r.id} id={`result-${r.resultId}`} data-result={r.resultId} class={r.resultId === target ? 'target' : undefined}>
-                  <td class="num">{r.resultId}</td>
-                  <td>
+                  <td data-label="result" class="num">{r.resultId}</td>
+                  <td data-label="testcase">
                     <Link href={testcaseUrl(r.testcase)}>{r.testcase}</Link>
                     {r.arch !== null && r.arch !== undefined && <span class="muted"> {r.arch}</span>}
                   </td>
-                  <td>
+                  <td data-label="outcome">
                     <Outcome value={r.outcome} />
                   </td>
-                  <td>
+                  <td data-label="submitted">
                     <Time iso={r.submittedAt} />
                   </td>
-                  <td class="bus">
+                  <td data-label="bus" class="bus">
                     {r.emission ? (
-                      <>
+                      <span>
                         emitted seq {r.emission.seq}
                         {r.emission.forced && <> <span class="tag">forced</span></>}
                         <br />
                         <code class="msgid">{r.emission.msgId}</code>
-                      </>
+                      </span>
                     ) : r.duplicateOf ? (
-                      <>duplicate of seq {r.duplicateOf.seq}</>
+                      <span>duplicate of seq {r.duplicateOf.seq}</span>
                     ) : (
                       <span class="muted">not keyed</span>
                     )}
                   </td>
-                  <td class="note">{r.note}</td>
-                  <td>
+                  <td data-label="note" class="note">{r.note}</td>
+                  <td data-label="log">
                     {r.refUrl !== null && r.refUrl !== undefined && (
                       <a href={r.refUrl} rel="noreferrer noopener">
                         log
                       </a>
                     )}
                   </td>
-                  <td>
+                  <td data-label="data">
                     <pre class="data">{dataText(r.data)}</pre>
                   </td>
                 </tr>

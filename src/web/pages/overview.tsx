@@ -87,20 +87,20 @@ function LatestEmissions({ onEmission }: { onEmission: () => void }) {
         <tbody>
           {shown.map((e) => (
             <tr key={e.seq} data-seq={e.seq}>
-              <td class="num">{e.seq}</td>
-              <td>
+              <td data-label="seq" class="num">{e.seq}</td>
+              <td data-label="build">
                 <Link href={buildUrl(e.item.type, e.item.name)}>{e.item.name}</Link>
               </td>
-              <td>
+              <td data-label="testcase">
                 <Link href={testcaseUrl(e.testcase)}>{e.testcase}</Link>
                 {e.arch !== null && e.arch !== undefined && <span class="muted"> {e.arch}</span>}
               </td>
-              <td>
+              <td data-label="outcome">
                 <Outcome value={e.outcome} />
                 {e.forced && <> <span class="tag">forced</span></>}
               </td>
-              <td>{e.prevOutcome === null || e.prevOutcome === undefined ? <span class="muted">first</span> : <Outcome value={e.prevOutcome} />}</td>
-              <td>
+              <td data-label="before">{e.prevOutcome === null || e.prevOutcome === undefined ? <span class="muted">first</span> : <Outcome value={e.prevOutcome} />}</td>
+              <td data-label="when">
                 <Time iso={e.createdAt} />
               </td>
             </tr>
