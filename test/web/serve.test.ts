@@ -92,7 +92,7 @@ describe('the dashboard as served', () => {
     }
   });
 
-  it('notices a build older than its source, and says so in the log at start', () => {
+  it('notices a build older than its source (what serve logs as a warning at start)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'resultsbus-oldweb-'));
     try {
       writeFileSync(join(dir, 'index.html'), '<!doctype html><title>resultsbus</title>');
