@@ -15,6 +15,7 @@ import { bridgeStatus } from './bridge/cursor.ts';
 import { schemaSource } from './bridge/source.ts';
 import type { EnvelopeOptions } from './fedmsg/envelope.ts';
 import { allOutcomes, type Config } from './config.ts';
+import { Dashboard } from './dashboard/assets.ts';
 import type { Database } from './db/client.ts';
 import { describeFault } from './db/faults.ts';
 import { LiveFeed } from './emissions/stream.ts';
@@ -37,6 +38,8 @@ export interface AppOptions {
   logger?: Logger;
   /** The envelope settings, when the caller has read them already. @default envelopeOptions(config) */
   envelope?: EnvelopeOptions;
+  /** The built dashboard served at `/` and its page paths. @default Dashboard.load(): dist/web of this checkout */
+  dashboard?: Dashboard;
 }
 
 
@@ -72,6 +75,8 @@ export class App {
   readonly metrics: Metrics;
   /** ResultsDB's REST API v2.0 under `/api/v2.0`, on the same services. */
   readonly rest: RestApi;
+  /** The dashboard: every GET the other routes leave (see src/dashboard/assets.ts). */
+  readonly dashboard: Dashboard;
   private server: Server | undefined;
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
@@ -113,6 +118,8 @@ export class App {
     };
     this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
     this.rest = new RestApi(this.services, this.logger, () => this.databaseAnswers());
+    this.dashboard = options.dashboard ?? Dashboard.load();
+    if (this.dashboard.problem) this.logger.warn(this.dashboard.problem.msg);
   }
 
   /** Builds the app on a migrated database (starts listening for notifications, not on a port). */
@@ -303,10 +310,6 @@ export class App {
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready\n${bridge}`);
       return;
     }
-    if (path === '/') {
-      res.writeHead(302, { location: '/graphql' }).end();
-      return;
-    }
     if (isRestPath(path ?? '')) {
       await this.rest.handle(req, res, reqId);
       return;
@@ -322,6 +325,10 @@ export class App {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
       }
+      return;
+    }
+    if (path !== this.yoga.graphqlEndpoint && (req.method === 'GET' || req.method === 'HEAD')) {
+      this.dashboard.handle(req, res, path ?? '/');
       return;
     }
     await this.yoga.handle(req, res, { reqId });

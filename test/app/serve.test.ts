@@ -72,7 +72,7 @@ describe('resultsbus serve', () => {
     expect(anonymous.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
   });
 
-  it('answers /healthz, /readyz, and GraphiQL on /graphql for a browser', async () => {
+  it('answers /healthz, /readyz, GraphiQL on /graphql for a browser, and the dashboard at /', async () => {
     const health = await fetch(`${first.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.text()).toBe('ok\n');
@@ -89,9 +89,11 @@ describe('resultsbus serve', () => {
     expect(html).toContain('<title>resultsbus</title>');
     expect(html.toLowerCase()).toContain('graphiql');
 
+    // The dashboard (built by npm ci's prepare script) at /.
     const root = await fetch(first.url, { redirect: 'manual' });
-    expect(root.status).toBe(302);
-    expect(root.headers.get('location')).toBe('/graphql');
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await root.text()).toContain('<div id="app"></div>');
   });
 
   it.runIf(engine === 'pglite')('a second serve on the same PGlite directory fails with a clear message and leaves the first alone', async () => {

@@ -7,6 +7,7 @@ import { type Client, createClient } from 'graphql-ws';
 import { print } from 'graphql';
 import WebSocket from 'ws';
 import { App } from '../../src/app.ts';
+import type { Dashboard } from '../../src/dashboard/assets.ts';
 import { createToken } from '../../src/auth/tokens.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Logger, silentLogger } from '../../src/log.ts';
@@ -57,6 +58,8 @@ export interface TestServerOptions {
   poolSize?: number;
   /** Where the app and its bridge log. @default nowhere */
   logger?: Logger;
+  /** The built dashboard to serve. @default the checkout's dist/web */
+  dashboard?: Dashboard;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -73,7 +76,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     PORT: '0',
   });
   const token = await createToken(database.db, 'test');
-  const app = await App.create({ config, database, pollMs: options.pollMs, logger: options.logger ?? silentLogger() });
+  const app = await App.create({ config, database, pollMs: options.pollMs, logger: options.logger ?? silentLogger(), dashboard: options.dashboard });
   let url: string;
   try {
     url = await app.start();
