@@ -135,20 +135,30 @@ export async function closeAllConnections(): Promise<void> {
   await promisify(execFile)(RABBITMQCTL, ['close_all_connections', 'resultsbus test: connection closed on purpose'], { timeout: 30_000 });
 }
 
+/** The broker's ids of the connections named `resultsbus bridge <name>` (the bridge's own). */
+export async function bridgeConnections(name: string): Promise<string[]> {
+  const { stdout } = await promisify(execFile)(RABBITMQCTL, ['list_connections', 'pid', 'client_properties', '--silent'], { timeout: 30_000 });
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes(`resultsbus bridge ${name}`))
+    .map((line) => line.split('\t')[0]?.trim() ?? '')
+    .filter((pid) => pid !== '');
+}
+
 /**
- * Closes only the connections named `resultsbus bridge <name>` (the
- * bridge's own), leaving other engineers' and the test's consumers alone.
+ * `rabbitmqctl close_connection` on each of `pids`: the broker closes them as
+ * `close_all_connections` would, leaving other engineers' and the test's own
+ * consumers alone. Resolves with how many it closed.
  */
-export async function closeBridgeConnections(name: string): Promise<number> {
-  const run = promisify(execFile);
-  const { stdout } = await run(RABBITMQCTL, ['list_connections', 'pid', 'client_properties', '--silent'], { timeout: 30_000 });
+export async function closeConnections(pids: readonly string[]): Promise<number> {
   let closed = 0;
-  for (const line of stdout.split('\n')) {
-    if (!line.includes(`resultsbus bridge ${name}`)) continue;
-    const pid = line.split('\t')[0]?.trim();
-    if (!pid) continue;
-    await run(RABBITMQCTL, ['close_connection', pid, 'resultsbus test: connection closed on purpose'], { timeout: 30_000 }).catch(() => {});
-    closed++;
+  for (const pid of pids) {
+    try {
+      await promisify(execFile)(RABBITMQCTL, ['close_connection', pid, 'resultsbus test: connection closed on purpose'], { timeout: 30_000 });
+      closed++;
+    } catch {
+      // Gone already.
+    }
   }
   return closed;
 }
