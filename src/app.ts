@@ -94,9 +94,9 @@ export class App {
     this.logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
     this.metrics = new Metrics({
       database,
-      bridgeName: config.bridgeName,
+      bridgeNames: config.amqpUrl === undefined ? [config.bridgeName] : [config.bridgeName, config.amqpBridgeName],
       poolSize: config.dbPoolSize,
-      bridge: () => this.bridgeValue,
+      bridges: () => [this.bridgeValue, this.amqpBridgeValue].filter((b) => b !== undefined),
     });
     this.services = {
       config,
@@ -112,6 +112,7 @@ export class App {
         notifyTag: feed.tag,
       }),
       tokens: new TokenVerifier(database.db, undefined, config.writeAuth === 'token'),
+      runningBridge: (name) => [this.bridgeValue, this.amqpBridgeValue].find((b) => b?.name === name),
     };
     this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
     this.rest = new RestApi(this.services, this.logger, () => this.databaseAnswers());

@@ -9,7 +9,9 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import type { EmissionForBus } from '../fedmsg/envelope.ts';
 import type { Logger } from '../log.ts';
-import { restResultById } from '../rest/queries.ts';
+import DataLoader from 'dataloader';
+import { restResultsByIds } from '../rest/queries.ts';
+import type { RestResultRow } from '../rest/serialize.ts';
 import { PREFIX } from '../rest/http.ts';
 import { serializeResult } from '../rest/serialize.ts';
 import { type AmqpMessage, resultsdbMessage, taskotronMessage } from './message.ts';
@@ -29,13 +31,22 @@ export function amqpEncoder(config: Config, database: Database): (emission: Emis
   const settings = { priority: config.amqpPriority };
   const topic = resultsdbTopicOf(config);
   const base = `${config.publicUrl}${PREFIX}`;
+  // The emissions in the making at once (the sink's encode window) are read in one statement.
+  const results = new DataLoader<number, RestResultRow | undefined>(
+    async (ids) => {
+      const rows = new Map((await restResultsByIds(database.db, ids)).map((row) => [row.id, row]));
+      return ids.map((id) => rows.get(id));
+    },
+    // setImmediate: every emission the stream has at hand is taken before the read goes out.
+    { cache: false, maxBatchSize: 256, batchScheduleFn: (run) => setImmediate(run) },
+  );
   return async (emission) => {
     const out: AmqpMessage[] = [];
     if (config.amqpTaskotron) out.push(taskotronMessage(emission, settings));
     if (config.amqpResultsdb) {
       const id = (emission.body as { result?: { id?: unknown } } | null)?.result?.id;
       if (typeof id !== 'number') throw new Error(`emission ${emission.seq} names no result id`);
-      const row = await restResultById(database.db, id);
+      const row = await results.load(id);
       // Emission and result are written in one transaction: a missing one is a broken store.
       if (row === undefined) throw new Error(`emission ${emission.seq}: result ${id} is not in the database`);
       out.push(resultsdbMessage(emission, topic, serializeResult(base, row, config.subjectRules), settings));

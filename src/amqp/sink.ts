@@ -76,13 +76,18 @@ export function redactUrl(url: string): string {
 
 export class AmqpSink implements BusSink<AmqpMessage[]> {
   readonly kind = 'AMQP';
-  /** Encoding reads the result for the ResultsDB topic: a few reads in flight keep the database busy while the broker confirms. */
-  readonly encodeWindow = 32;
+  /** Encoding reads the result for the ResultsDB topic: the emissions in the making are read together, in one statement. */
+  readonly encodeWindow = 128;
   private open_: Open | undefined;
   private failures = 0;
   private told = false;
+  private lastErrorValue: { message: string; at: Date } | undefined;
 
   constructor(private readonly options: AmqpSinkOptions) {}
+
+  get lastError(): { message: string; at: Date } | undefined {
+    return this.lastErrorValue;
+  }
 
   get connected(): boolean {
     return this.open_ !== undefined && this.open_.closed === undefined;
@@ -105,6 +110,7 @@ export class AmqpSink implements BusSink<AmqpMessage[]> {
       } catch (error) {
         const delay = Math.min((options.retryMinMs ?? 250) * 2 ** Math.min(this.failures, 20), options.retryMaxMs ?? 30_000);
         this.failures++;
+        this.lastErrorValue = { message: `cannot reach the broker: ${describe(error)}`, at: new Date() };
         // Once per outage at warn; the attempts after it at debug.
         const level = this.told ? 'debug' : 'warn';
         this.told = true;

@@ -218,7 +218,10 @@ export class Bridge {
 
   /** The last thing that went wrong (bus, stream, cursor), and when; `undefined` when nothing did. */
   get lastError(): { message: string; at: Date } | undefined {
-    return this.lastErrorValue;
+    const own = this.lastErrorValue;
+    const bus = this.sink.lastError;
+    if (own === undefined || (bus !== undefined && bus.at > own.at)) return bus;
+    return own;
   }
 
   private noteError(message: string): void {

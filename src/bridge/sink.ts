@@ -45,4 +45,6 @@ export interface BusSink<M> {
   close(): Promise<void>;
   /** Whether the bus takes messages right now. */
   readonly connected: boolean;
+  /** The last failure to reach the bus (AMQP: connecting), and when; `undefined` when there was none. */
+  readonly lastError: { message: string; at: Date } | undefined;
 }

@@ -40,6 +40,8 @@ type Frames = { topic: string; bytes: Buffer };
 export class FedmsgSink implements BusSink<Frames> {
   readonly kind = 'fedmsg';
   readonly encodeWindow = SIGN_WINDOW;
+  /** A bind failure is thrown from `open`, and the bridge notes it. */
+  readonly lastError = undefined;
   private publisher: BusPublisher | undefined;
   private replay: ReplayServer | undefined;
   private boundEndpoint: string | undefined;

@@ -162,8 +162,8 @@ describe.skipIf(missing !== undefined)('the AMQP bridge when the broker drops it
     const server = await startServer({ env: { ...env(prefix), RESULTSBUS_BRIDGE: 'off' } });
     try {
       const name = `${prefix}-amqp`;
-      const batches = 12;
-      const perBatch = 500;
+      const batches = 8;
+      const perBatch = 250;
       await expect.poll(() => server.app.amqpBridge?.connected, { timeout: 30_000, interval: 20 }).toBe(true);
       let pids = await bridgeConnections(name);
       expect(pids).toHaveLength(1);
@@ -183,7 +183,7 @@ describe.skipIf(missing !== undefined)('the AMQP bridge when the broker drops it
       expect(await closeConnections(pids)).toBe(1);
       await expect.poll(() => server.app.amqpBridge?.connected, { timeout: 30_000, interval: 20 }).toBe(true);
       pids = await bridgeConnections(name);
-      await consumer.waitUntil((m) => m.length >= 4000, 60_000);
+      await consumer.waitUntil((m) => m.length >= 2000, 60_000);
       expect(await closeConnections(pids)).toBe(1);
       await load;
       const total = batches * perBatch;
