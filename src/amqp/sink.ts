@@ -105,7 +105,7 @@ export class AmqpSink implements BusSink<AmqpMessage[]> {
         if (signal.aborted) return;
         this.failures = 0;
         this.told = false;
-        options.logger.info({ role: 'active', url: where, exchange: this.exchange }, `bridge "${options.name}": publishing to ${where}, exchange ${this.exchange}, with publisher confirms`);
+        options.logger.info({ bus: 'amqp', url: where, exchange: this.exchange }, `bridge "${options.name}": publishing to ${where}, exchange ${this.exchange}, with publisher confirms`);
         return;
       } catch (error) {
         const delay = Math.min((options.retryMinMs ?? 250) * 2 ** Math.min(this.failures, 20), options.retryMaxMs ?? 30_000);
