@@ -3,7 +3,6 @@ import { Subscriber } from 'zeromq';
 import { loadConfig } from '../config.ts';
 import { loadTrustStore, type TrustStore, TrustStoreError, validateEnvelope, type ValidationResult } from '../fedmsg/validate.ts';
 import { CliError, parse } from './args.ts';
-import { tailAmqp } from './tail-amqp.ts';
 import { checkEndpoint, replayRange, wholeNumber } from './replay.ts';
 
 /** What `resultsbus tail --help` prints. */
@@ -218,6 +217,8 @@ export async function tail(argv: string[]): Promise<void> {
     for (const option of ['endpoint', 'validate', 'ca', 'crl', 'replay-endpoint', 'replay-timeout'] as const) {
       if (values[option] !== undefined) throw new CliError(`--${option} is for the fedmsg bus; --amqp reads the AMQP one (fedora-messaging has no signatures and no replay)`);
     }
+    // Loaded only here: the fedmsg tail need not pay for the AMQP client at start.
+    const { tailAmqp } = await import('./tail-amqp.ts');
     await tailAmqp({ url: values.amqp, exchange: values.exchange ?? 'amq.topic', topic: values.topic ?? '', json: values.json ?? false, count });
     return;
   }
