@@ -11,9 +11,8 @@ import type { EmissionForBus } from '../fedmsg/envelope.ts';
 import type { Logger } from '../log.ts';
 import DataLoader from 'dataloader';
 import { restResultsByIds } from '../rest/queries.ts';
-import type { RestResultRow } from '../rest/serialize.ts';
 import { PREFIX } from '../rest/http.ts';
-import { serializeResult } from '../rest/serialize.ts';
+import { type RestResultRow, serializeResult } from '../rest/serialize.ts';
 import { type AmqpMessage, resultsdbMessage, taskotronMessage } from './message.ts';
 import { AmqpSink } from './sink.ts';
 

@@ -132,7 +132,7 @@ export class AmqpSink implements BusSink<AmqpMessage[]> {
       timeout: this.options.connectTimeoutMs ?? 5000,
       clientProperties: { connection_name: `resultsbus bridge ${this.options.name}` },
     });
-    const state: Open = { model, channel: undefined as unknown as ConfirmChannel, returned: new Set(), closed: undefined, drained: [] };
+    const state: Omit<Open, 'channel'> = { model, returned: new Set(), closed: undefined, drained: [] };
     const gone = (why: Error): void => {
       state.closed ??= why;
       for (const wake of state.drained.splice(0)) wake();
@@ -151,8 +151,7 @@ export class AmqpSink implements BusSink<AmqpMessage[]> {
       });
       // A missing exchange closes the channel on the first publish; say so at connecting instead.
       await channel.checkExchange(this.exchange);
-      state.channel = channel;
-      return state;
+      return Object.assign(state, { channel });
     } catch (error) {
       await closeQuietly(model);
       throw error;
