@@ -10,9 +10,10 @@ import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { TokenVerifier } from './auth/tokens.ts';
+import { startAmqpBridge } from './amqp/bridge.ts';
 import { Bridge, bridgeSettings, envelopeOptions } from './bridge/bridge.ts';
 import { bridgeStatus } from './bridge/cursor.ts';
-import { schemaSource } from './bridge/source.ts';
+import { type EmissionSource, schemaSource } from './bridge/source.ts';
 import type { EnvelopeOptions } from './fedmsg/envelope.ts';
 import { allOutcomes, type Config } from './config.ts';
 import { Dashboard } from './dashboard/assets.ts';
@@ -81,6 +82,7 @@ export class App {
   private wsServer: WebSocketServer | undefined;
   private disposeWs: (() => void | Promise<void>) | undefined;
   private bridgeValue: Bridge | undefined;
+  private amqpBridgeValue: Bridge | undefined;
   private stopRequested = false;
   private starting: Promise<string> | undefined;
   /** What `/readyz` answered last (its log says when that changes). */
@@ -97,9 +99,9 @@ export class App {
     this.logger = options.logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
     this.metrics = new Metrics({
       database,
-      bridgeName: config.bridgeName,
+      bridgeNames: config.amqpUrl === undefined ? [config.bridgeName] : [config.bridgeName, config.amqpBridgeName],
       poolSize: config.dbPoolSize,
-      bridge: () => this.bridgeValue,
+      bridges: () => [this.bridgeValue, this.amqpBridgeValue].filter((b) => b !== undefined),
     });
     this.services = {
       config,
@@ -115,6 +117,7 @@ export class App {
         notifyTag: feed.tag,
       }),
       tokens: new TokenVerifier(database.db, undefined, config.writeAuth === 'token'),
+      runningBridge: (name) => [this.bridgeValue, this.amqpBridgeValue].find((b) => b?.name === name),
     };
     this.yoga = createYogaApp(this.services, { logger: this.logger, plugins: [this.metrics.plugin()] });
     this.rest = new RestApi(this.services, this.logger, () => this.databaseAnswers());
@@ -133,6 +136,11 @@ export class App {
   /** The in-process fedmsg bridge, once started (RESULTSBUS_BRIDGE=on). */
   get bridge(): Bridge | undefined {
     return this.bridgeValue;
+  }
+
+  /** The in-process fedora-messaging (AMQP) bridge, once started (RESULTSBUS_AMQP_URL set). */
+  get amqpBridge(): Bridge | undefined {
+    return this.amqpBridgeValue;
   }
 
   /** The base URL once started, e.g. `http://127.0.0.1:4000`. */
@@ -230,6 +238,18 @@ export class App {
       if (this.stopRequested) await bridge.stop();
       else this.bridgeValue = bridge;
     }
+    if (this.options.config.amqpUrl !== undefined && !this.stopRequested) {
+      // Never fails on the broker: one that is down is retried, and the
+      // bridge says it is disconnected meanwhile.
+      const bridge = await startAmqpBridge({
+        config: this.options.config,
+        database: this.options.database,
+        source: this.emissionSource(),
+        logger: this.logger,
+      });
+      if (this.stopRequested) await bridge.stop();
+      else this.amqpBridgeValue = bridge;
+    }
     return this.url;
   }
 
@@ -258,14 +278,19 @@ export class App {
   /** The bridge, following the emissions subscription through this app's own schema. */
   private startBridge(): Promise<Bridge> {
     const { config, database } = this.options;
-    const schema = this.yoga.getEnveloped({}).schema;
     return Bridge.start({
       ...bridgeSettings(config),
       database,
-      source: schemaSource(schema, () => createContext(this.services, null)),
+      source: this.emissionSource(),
       envelope: this.envelope,
       logger: this.logger,
     });
+  }
+
+  /** The emissions subscription through this app's own schema, as a bridge follows it. */
+  private emissionSource(): EmissionSource {
+    const schema = this.yoga.getEnveloped({}).schema;
+    return schemaSource(schema, () => createContext(this.services, null));
   }
 
   /** Every request gets an id (the caller's `x-request-id`, or a new one), sent back and put on what is logged for it. */
@@ -300,12 +325,16 @@ export class App {
         return;
       }
       let bridge = '';
-      if (this.bridgeValue !== undefined) {
-        const status = await bridgeStatus(this.services.db, this.bridgeValue.name).catch(() => undefined);
-        bridge =
-          status === undefined
-            ? ''
-            : `bridge ${status.name}: ${this.bridgeValue.state}, cursor ${status.cursor}, latest seq ${status.latestSeq}, lag ${status.lag}\n`;
+      for (const running of [this.bridgeValue, this.amqpBridgeValue]) {
+        if (running === undefined) continue;
+        const status = await bridgeStatus(this.services.db, running.name).catch(() => undefined);
+        if (status === undefined) continue;
+        bridge += `bridge ${status.name}: ${running.state}, cursor ${status.cursor}, latest seq ${status.latestSeq}, lag ${status.lag}`;
+        if (running === this.amqpBridgeValue) {
+          bridge += `, ${running.connected ? 'connected' : 'disconnected'}, unconfirmed ${running.unconfirmed}`;
+          if (running.lastError !== undefined) bridge += `, last error at ${running.lastError.at.toISOString()}: ${running.lastError.message}`;
+        }
+        bridge += '\n';
       }
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`ready\n${bridge}`);
       return;
@@ -365,8 +394,9 @@ export class App {
     this.stopRequested = true;
     // A start on its way first finishes (or fails); then everything it opened is closed.
     await this.starting?.catch(() => {});
-    await this.bridgeValue?.stop();
+    await Promise.all([this.bridgeValue?.stop(), this.amqpBridgeValue?.stop()]);
     this.bridgeValue = undefined;
+    this.amqpBridgeValue = undefined;
     // Each part is taken before it is closed, so a second stop() finds nothing left to close.
     const server = this.server;
     this.server = undefined;

@@ -123,6 +123,30 @@ export interface Config {
   fedmsgCert: string | undefined;
   /** PEM private key of the emitter (required when signing). @default undefined */
   fedmsgKey: string | undefined;
+  /**
+   * The URL at which clients reach this server: the base of the `href`s in
+   * bus messages (the ResultsDB topic's body), which must not depend on a
+   * request (RESULTSBUS_PUBLIC_URL). @default "http://HOST:PORT"
+   */
+  publicUrl: string;
+  /** The AMQP broker the fedora-messaging bridge publishes to (RESULTSBUS_AMQP_URL); `undefined`: no AMQP bridge. @default undefined */
+  amqpUrl: string | undefined;
+  /** The exchange it publishes to (RESULTSBUS_AMQP_EXCHANGE). @default "amq.topic" */
+  amqpExchange: string;
+  /** The AMQP bridge's name: its cursor row and its lock, apart from the fedmsg bridge's (RESULTSBUS_AMQP_BRIDGE_NAME). @default "amqp" */
+  amqpBridgeName: string;
+  /** Publish `<prefix>.<env>.taskotron.result.new` (RESULTSBUS_AMQP_TOPICS has `taskotron`). @default true */
+  amqpTaskotron: boolean;
+  /** Publish `<prefix>.<env>.resultsdb.result.new` (RESULTSBUS_AMQP_TOPICS has `resultsdb`). @default true */
+  amqpResultsdb: boolean;
+  /** The messages' `priority`, property and header, 0 to 9 (RESULTSBUS_AMQP_PRIORITY). @default 0 */
+  amqpPriority: number;
+  /** Publish `mandatory`, so that a message no queue is bound for is returned and retried (RESULTSBUS_AMQP_MANDATORY=on|off). @default true */
+  amqpMandatory: boolean;
+  /** Most messages sent and not yet confirmed by the broker (RESULTSBUS_AMQP_MAX_UNCONFIRMED). @default 1000 */
+  amqpMaxUnconfirmed: number;
+  /** Longest pause between attempts to reach the broker, in ms; they start at 250 ms and double (RESULTSBUS_AMQP_RETRY_MAX_MS). @default 30000 */
+  amqpRetryMaxMs: number;
   /** The lowest level `serve` and `bridge` log (RESULTSBUS_LOG_LEVEL). @default "info" */
   logLevel: LogLevel;
   /** JSON lines or readable lines (RESULTSBUS_LOG_FORMAT); `undefined`: readable when stdout is a terminal. @default undefined */
@@ -246,6 +270,8 @@ export function loadConfig(env: Env = process.env): Config {
     writeAuth: writeAuth(env),
     ...requestLimits(env),
     ...fedmsgConfig(env),
+    ...amqpConfig(env),
+    publicUrl: publicUrl(env),
     ...logConfig(env),
   };
 }
@@ -367,6 +393,81 @@ function fedmsgConfig(env: Env): FedmsgConfig {
     fedmsgSign: sign,
     fedmsgCert: cert === '' ? undefined : cert,
     fedmsgKey: key === '' ? undefined : key,
+  };
+}
+
+function publicUrl(env: Env): string {
+  const fallback = `http://${str(env, 'HOST', '127.0.0.1')}:${int(env, 'PORT', 4000, 0, 65535)}`;
+  const value = str(env, 'RESULTSBUS_PUBLIC_URL', fallback).trim().replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(`RESULTSBUS_PUBLIC_URL must be an http:// or https:// URL with no query, e.g. https://resultsdb.example.org, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+const AMQP_TOPICS = ['taskotron', 'resultsdb'] as const;
+
+type AmqpConfig = Pick<
+  Config,
+  'amqpUrl' | 'amqpExchange' | 'amqpBridgeName' | 'amqpTaskotron' | 'amqpResultsdb' | 'amqpPriority' | 'amqpMandatory' | 'amqpMaxUnconfirmed' | 'amqpRetryMaxMs'
+>;
+
+function amqpConfig(env: Env): AmqpConfig {
+  const url = str(env, 'RESULTSBUS_AMQP_URL', '').trim();
+  if (url !== '') {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'amqp:' && parsed.protocol !== 'amqps:') || parsed.hostname === '') {
+      throw new ConfigError(
+        `RESULTSBUS_AMQP_URL must be an amqp:// or amqps:// URL such as amqp://guest:guest@127.0.0.1:5672/%2F (unset: no AMQP bridge), got ${JSON.stringify(url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'))}`,
+      );
+    }
+  }
+  const exchange = str(env, 'RESULTSBUS_AMQP_EXCHANGE', 'amq.topic');
+  if (!/^[A-Za-z0-9_.:-]{1,255}$/.test(exchange)) {
+    throw new ConfigError(`RESULTSBUS_AMQP_EXCHANGE must be an exchange name (letters, digits, '-', '_', '.', ':'), got ${JSON.stringify(exchange)}`);
+  }
+  const name = str(env, 'RESULTSBUS_AMQP_BRIDGE_NAME', 'amqp');
+  if (!BRIDGE_NAME.test(name)) {
+    throw new ConfigError(`RESULTSBUS_AMQP_BRIDGE_NAME must be 1 to 64 letters, digits, '_', '.' or '-', got ${JSON.stringify(name)}`);
+  }
+  const topics = str(env, 'RESULTSBUS_AMQP_TOPICS', AMQP_TOPICS.join(','))
+    .split(',')
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => t !== '');
+  for (const topic of topics) {
+    if (!(AMQP_TOPICS as readonly string[]).includes(topic)) {
+      throw new ConfigError(`RESULTSBUS_AMQP_TOPICS must be a comma-separated list of ${AMQP_TOPICS.join(', ')}, got ${JSON.stringify(env['RESULTSBUS_AMQP_TOPICS'])}`);
+    }
+  }
+  if (topics.length === 0) {
+    throw new ConfigError('RESULTSBUS_AMQP_TOPICS names no topic: give taskotron, resultsdb or both (or unset RESULTSBUS_AMQP_URL for no AMQP bridge)');
+  }
+  const onOff = (name: string, fallback: boolean): boolean => bool(env, name, fallback, ['on', 'true', '1', 'yes'], ['off', 'false', '0', 'no']);
+  const bridgeName = str(env, 'RESULTSBUS_BRIDGE_NAME', 'default');
+  if (url !== '' && name === bridgeName) {
+    throw new ConfigError(`RESULTSBUS_AMQP_BRIDGE_NAME and RESULTSBUS_BRIDGE_NAME are both ${JSON.stringify(name)}: each bus needs a cursor and a lock of its own`);
+  }
+  return {
+    amqpUrl: url === '' ? undefined : url,
+    amqpExchange: exchange,
+    amqpBridgeName: name,
+    amqpTaskotron: topics.includes('taskotron'),
+    amqpResultsdb: topics.includes('resultsdb'),
+    amqpPriority: int(env, 'RESULTSBUS_AMQP_PRIORITY', 0, 0, 9),
+    amqpMandatory: onOff('RESULTSBUS_AMQP_MANDATORY', true),
+    amqpMaxUnconfirmed: int(env, 'RESULTSBUS_AMQP_MAX_UNCONFIRMED', 1000, 1, 100000),
+    amqpRetryMaxMs: int(env, 'RESULTSBUS_AMQP_RETRY_MAX_MS', 30000, 100, 3600000),
   };
 }
 

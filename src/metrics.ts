@@ -20,12 +20,16 @@ import { isRestPath } from './rest/http.ts';
 
 export interface MetricsOptions {
   database: Database;
-  /** The bridge whose cursor and lag are reported (its row is in the database, wherever it runs). */
-  bridgeName: string;
+  /**
+   * The bridges whose cursor and lag are reported (their rows are in the
+   * database, wherever they run): the fedmsg one, and the AMQP one when
+   * RESULTSBUS_AMQP_URL is set.
+   */
+  bridgeNames: readonly string[];
   /** Connections in this process's pool (RESULTSBUS_DB_POOL). */
   poolSize: number;
-  /** The in-process bridge, when there is one: its publish errors. @default () => undefined */
-  bridge?: () => { publishErrors: number } | undefined;
+  /** The bridges running in this process: their publish errors, connection and unconfirmed messages. @default () => [] */
+  bridges?: () => ReadonlyArray<{ name: string; publishErrors: number; connected: boolean; unconfirmed: number }>;
 }
 
 const LATEST_SEQ = 'resultsbus_emissions_latest_seq';
@@ -122,6 +126,18 @@ export class Metrics {
     labelNames: ['bridge'],
     registers: [this.registry],
   });
+  private readonly connected = new Gauge({
+    name: 'resultsbus_bridge_connected',
+    help: 'Whether the bridge in this process is active and its bus takes messages (AMQP: connected to the broker).',
+    labelNames: ['bridge'],
+    registers: [this.registry],
+  });
+  private readonly unconfirmed = new Gauge({
+    name: 'resultsbus_bridge_unconfirmed',
+    help: 'Messages the bridge in this process has sent and the broker has not confirmed yet.',
+    labelNames: ['bridge'],
+    registers: [this.registry],
+  });
   private readonly poolSize = new Gauge({
     name: 'resultsbus_db_pool_size',
     help: "Connections this process's database pool may open (RESULTSBUS_DB_POOL; 1 on PGlite).",
@@ -137,7 +153,7 @@ export class Metrics {
   constructor(private readonly options: MetricsOptions) {
     collectDefaultMetrics({ register: this.registry, prefix: 'resultsbus_' });
     this.poolSize.set(options.database.engine === 'pglite' ? 1 : options.poolSize);
-    this.publishErrors.inc({ bridge: options.bridgeName }, 0);
+    for (const bridge of options.bridgeNames) this.publishErrors.inc({ bridge }, 0);
   }
 
   /** Counts a committed recording call. */
@@ -189,11 +205,11 @@ export class Metrics {
 
   /** The text Prometheus scrapes. Reads the database's figures first; when it does not answer, says so and leaves them out. */
   async render(): Promise<string> {
-    const { database, bridgeName } = this.options;
+    const { database, bridgeNames } = this.options;
     const db = database.db;
     try {
-      const [status, connections] = await Promise.all([
-        bridgeStatus(db, bridgeName),
+      const [statuses, connections] = await Promise.all([
+        Promise.all(bridgeNames.map((name) => bridgeStatus(db, name))),
         database.engine === 'postgres'
           ? queryRows<{ state: string | null; n: number | string }>(
               db,
@@ -205,10 +221,12 @@ export class Metrics {
       ]);
       this.databaseUp.set(1);
       if (this.registry.getSingleMetric(LATEST_SEQ) === undefined) this.registry.registerMetric(this.latestSeq);
-      this.latestSeq.set(status.latestSeq);
-      this.cursor.set({ bridge: bridgeName }, status.cursor);
-      this.lag.set({ bridge: bridgeName }, status.lag);
-      this.active.set({ bridge: bridgeName }, status.active ? 1 : 0);
+      for (const status of statuses) {
+        this.latestSeq.set(status.latestSeq);
+        this.cursor.set({ bridge: status.name }, status.cursor);
+        this.lag.set({ bridge: status.name }, status.lag);
+        this.active.set({ bridge: status.name }, status.active ? 1 : 0);
+      }
       this.connections.reset();
       for (const row of connections) this.connections.set({ state: row.state ?? 'unknown' }, Number(row.n));
     } catch {
@@ -217,10 +235,14 @@ export class Metrics {
       // A gauge without labels cannot be empty (reset makes it 0): it leaves the registry until the database answers again.
       this.registry.removeSingleMetric(LATEST_SEQ);
     }
-    const errors = this.options.bridge?.()?.publishErrors;
-    if (errors !== undefined) {
-      const counted = (await this.publishErrors.get()).values[0]?.value ?? 0;
-      if (errors > counted) this.publishErrors.inc({ bridge: bridgeName }, errors - counted);
+    const counted = new Map((await this.publishErrors.get()).values.map((v) => [String(v.labels['bridge']), v.value]));
+    this.connected.reset();
+    this.unconfirmed.reset();
+    for (const bridge of this.options.bridges?.() ?? []) {
+      const before = counted.get(bridge.name) ?? 0;
+      if (bridge.publishErrors > before) this.publishErrors.inc({ bridge: bridge.name }, bridge.publishErrors - before);
+      this.connected.set({ bridge: bridge.name }, bridge.connected ? 1 : 0);
+      this.unconfirmed.set({ bridge: bridge.name }, bridge.unconfirmed);
     }
     return this.registry.metrics();
   }

@@ -47,6 +47,18 @@ export interface BridgeStatusView {
   active: boolean;
 }
 
+/** What only the process that runs a bridge knows of it: its bus connection. */
+export interface BridgeLiveView {
+  /** `fedmsg` or `AMQP`. */
+  kind: string;
+  state: string;
+  /** Active, with its bus taking messages (AMQP: connected to the broker). */
+  connected: boolean;
+  /** Messages sent and not yet confirmed by the broker. */
+  unconfirmed: number;
+  lastError: { message: string; at: Date } | undefined;
+}
+
 export async function bridgeStatus(db: Executor, name: string): Promise<BridgeStatusView> {
   const [rows, latestSeq, locks] = await Promise.all([
     queryRows<{ seq: number | string; last_published_at: Date | string | null }>(

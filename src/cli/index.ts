@@ -11,7 +11,7 @@ Commands:
   token      create, list or revoke API tokens
   schema     print the GraphQL schema (SDL)
   bridge     run the fedmsg bridge as a process of its own
-  tail       print the fedmsgs on a bus, filling gaps from replay
+  tail       print the fedmsgs on a bus, filling gaps from replay (--amqp: the AMQP bus)
   replay     ask a replay endpoint for past fedmsgs
 
 Run \`resultsbus <command> --help\` for a command's options.`;

@@ -22,7 +22,11 @@ Applies migrations first. When no API token exists yet, creates one named
 "default" and prints it once. Unless RESULTSBUS_BRIDGE=off, also runs the
 fedmsg bridge: ZeroMQ PUB at RESULTSBUS_FEDMSG_ENDPOINT (default
 tcp://127.0.0.1:9940) and replay at RESULTSBUS_FEDMSG_REPLAY_ENDPOINT (default
-tcp://127.0.0.1:9941). Stops cleanly on SIGTERM or SIGINT.`;
+tcp://127.0.0.1:9941). When RESULTSBUS_AMQP_URL is set, also runs the
+fedora-messaging bridge: every emission published to RabbitMQ (exchange
+RESULTSBUS_AMQP_EXCHANGE, default amq.topic) with publisher confirms; a broker
+that is down is retried and does not stop the server. Stops cleanly on
+SIGTERM or SIGINT.`;
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parse(argv, {}, usage);
@@ -45,6 +49,7 @@ export async function serve(argv: string[]): Promise<void> {
     signing: config.fedmsgSign ? 'on' : 'off',
     bridgeRole: config.bridge ? 'in-process' : 'off',
     bridge: config.bridgeName,
+    amqpBridge: config.amqpUrl === undefined ? 'off' : config.amqpBridgeName,
     dbPool: config.dbPoolSize,
     logLevel: config.logLevel,
   };

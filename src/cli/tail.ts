@@ -1,4 +1,4 @@
-/** `resultsbus tail ...`: prints the fedmsgs on a bus as they arrive, like fedmsg-tail, filling gaps from replay. */
+/** `resultsbus tail ...`: prints the fedmsgs on a bus as they arrive, like fedmsg-tail, filling gaps from replay; `--amqp` the fedora-messaging bus. */
 import { Subscriber } from 'zeromq';
 import { loadConfig } from '../config.ts';
 import { loadTrustStore, type TrustStore, TrustStoreError, validateEnvelope, type ValidationResult } from '../fedmsg/validate.ts';
@@ -10,6 +10,8 @@ export const usage = `Usage: resultsbus tail [--endpoint tcp://HOST:PORT] [--top
                        [--validate --ca FILE [--crl FILE]]
                        [--replay-endpoint tcp://HOST:PORT | --replay-endpoint off]
                        [--replay-timeout MS] [--json] [--count N]
+       resultsbus tail --amqp URL [--exchange NAME] [--topic PREFIX|PATTERN]
+                       [--json] [--count N]
 
 Connects a ZeroMQ SUB socket to a fedmsg bus and prints every message whose
 topic starts with PREFIX, one line each:
@@ -46,9 +48,22 @@ With --json each line is
                  or {"ok": false, "check": CHECK, "reason": TEXT}}
 plus "text" (frame 2 as text) when frame 2 is not JSON.
 
+With --amqp, reads the fedora-messaging bus instead: a queue of its own
+(exclusive, gone with tail) bound to --exchange (default amq.topic) for
+--topic (a prefix: the topic and everything under it; or an AMQP pattern
+with * or #; default: all), one line per message:
+
+  <routing key> <testcase> <OUTCOME> for <item> (message_id <id>)[ forced]
+
+for both the Taskotron and the ResultsDB topics; a message printed already
+(a re-send) is skipped. With --json each line is {"topic": <routing key>,
+"properties": <AMQP properties, headers included>, "body": <parsed>}.
+A lost connection is said on stderr and tried again every second.
+
 Stops on SIGINT or SIGTERM, exit status 0.
 
-Example:
+Examples:
+  resultsbus tail --amqp amqp://guest:guest@127.0.0.1:5672/%2F --topic org.fedoraproject.prod
   resultsbus tail --endpoint tcp://bus.example.org:9940 --topic org.fedoraproject.prod \\
     --validate --ca /etc/pki/fedmsg/ca.crt --crl /etc/pki/fedmsg/crl.pem`;
 
@@ -186,6 +201,8 @@ export async function tail(argv: string[]): Promise<void> {
       'replay-timeout': { type: 'string' },
       json: { type: 'boolean' },
       count: { type: 'string' },
+      amqp: { type: 'string' },
+      exchange: { type: 'string' },
     },
     usage,
   );
@@ -196,6 +213,16 @@ export async function tail(argv: string[]): Promise<void> {
   if (positionals.length > 0) throw new CliError(`unexpected argument ${JSON.stringify(positionals[0])}\n\n${usage}`);
 
   const count = values.count === undefined ? undefined : wholeNumber(values.count, '--count', 1);
+  if (values.amqp !== undefined) {
+    for (const option of ['endpoint', 'validate', 'ca', 'crl', 'replay-endpoint', 'replay-timeout'] as const) {
+      if (values[option] !== undefined) throw new CliError(`--${option} is for the fedmsg bus; --amqp reads the AMQP one (fedora-messaging has no signatures and no replay)`);
+    }
+    // Loaded only here: the fedmsg tail need not pay for the AMQP client at start.
+    const { tailAmqp } = await import('./tail-amqp.ts');
+    await tailAmqp({ url: values.amqp, exchange: values.exchange ?? 'amq.topic', topic: values.topic ?? '', json: values.json ?? false, count });
+    return;
+  }
+  if (values.exchange !== undefined) throw new CliError('--exchange goes with --amqp URL');
   const replayTimeoutMs =
     values['replay-timeout'] === undefined ? DEFAULT_REPLAY_TIMEOUT_MS : wholeNumber(values['replay-timeout'], '--replay-timeout', 1, 3_600_000);
   const trust = trustStore(values.validate ?? false, values.ca, values.crl);

@@ -1,4 +1,5 @@
 /** What every resolver gets: the services, the caller's credentials and per-request loaders. */
+import type { BridgeLiveView } from '../bridge/cursor.ts';
 import { brandWithType } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { TokenVerifier } from '../auth/tokens.ts';
@@ -19,6 +20,8 @@ export interface Services {
   recorder: Recorder;
   feed: LiveFeed;
   tokens: TokenVerifier;
+  /** The bridge of this name that runs in this process, if one does. @default () => undefined */
+  runningBridge?: (name: string) => BridgeLiveView | undefined;
 }
 
 export interface Loaders {

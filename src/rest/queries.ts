@@ -174,6 +174,19 @@ export async function restResultById(executor: Executor, id: number): Promise<Re
   return rows[0] && toRow(rows[0]);
 }
 
+/**
+ * The results of `ids` (any order; a missing id is left out). The AMQP
+ * bridge reads the results of a run of emissions with it in one statement:
+ * one read per emission kept the bridge at a few hundred messages a second
+ * on PGlite.
+ */
+export async function restResultsByIds(executor: Executor, ids: readonly number[]): Promise<RestResultRow[]> {
+  if (ids.length === 0) return [];
+  const list = sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids.map(String))}::jsonb)::bigint)`;
+  const rows = await queryRows<RawResult>(executor, sql`SELECT ${RESULT_COLUMNS} FROM ${RESULT_FROM} WHERE r.id = ANY(${list})`);
+  return rows.map(toRow);
+}
+
 /** One page (and one row more, to tell whether there is a next one), in ResultsDB's order. */
 export async function restResults(executor: Executor, q: ResultsQuery): Promise<RestResultRow[]> {
   const order =

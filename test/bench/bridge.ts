@@ -20,7 +20,7 @@ import { Workload } from './workload.ts';
 
 const PKI = fileURLToPath(new URL('../fixtures/fedmsg/pki/', import.meta.url));
 
-function signing(on: boolean): Record<string, string> {
+export function signing(on: boolean): Record<string, string> {
   return on
     ? {
         RESULTSBUS_FEDMSG_SIGN: 'true',
@@ -30,8 +30,8 @@ function signing(on: boolean): Record<string, string> {
     : { RESULTSBUS_FEDMSG_SIGN: 'false' };
 }
 
-/** A SUB socket that stamps each message's arrival, by seq_id. */
-class Consumer {
+/** A SUB socket that stamps each message's arrival, by seq_id (phase 9 uses it too). */
+export class Consumer {
   readonly arrived = new Map<number, number>();
   count = 0;
   private readonly socket = new Subscriber({ linger: 0, receiveHighWaterMark: 0 });
@@ -90,7 +90,7 @@ class Consumer {
   }
 }
 
-async function ports(): Promise<{ RESULTSBUS_FEDMSG_ENDPOINT: string; RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: string; RESULTSBUS_FEDMSG_HWM: string }> {
+export async function ports(): Promise<{ RESULTSBUS_FEDMSG_ENDPOINT: string; RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: string; RESULTSBUS_FEDMSG_HWM: string }> {
   return {
     RESULTSBUS_FEDMSG_ENDPOINT: `tcp://127.0.0.1:${await freePort()}`,
     RESULTSBUS_FEDMSG_REPLAY_ENDPOINT: `tcp://127.0.0.1:${await freePort()}`,

@@ -14,7 +14,8 @@
  *                           postgres://postgres@127.0.0.1:5432/postgres
  *   BENCH_SCALE             `quick` or `full` (as --quick)
  *   BENCH_FILL              results to fill the store to before the large-store phases (default 1,000,000)
- *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6,7,8` (default all; the seed and the fill run
+ *   BENCH_AMQP_URL          the RabbitMQ of phase 9 (default amqp://guest:guest@127.0.0.1:5672)
+ *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6,7,8,9` (default all; the seed and the fill run
  *                           with any of 1-4 and 8)
  *   BENCH_SERVER_NODE_ARGS  node flags for the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  *   BENCH_HTTP              `http` (node:http, keep-alive Agent; default) or `fetch` (see client.ts)
@@ -46,6 +47,10 @@
  *              5 commit-to-SUB-socket latency at 500 emissions/s, signed; 6 bridge throughput,
  *              unsigned and signed
  *
+ *   9          the fedora-messaging bridge (issue 14) on the local RabbitMQ, publisher confirms; see amqp.ts:
+ *              commit-to-consumer latency at 500 emissions/s (recordResults of 10) with the fedmsg bridge in
+ *              the same server, both buses' p99 side by side; then confirmed AMQP messages/s from cursor 0
+ *
  *   7          live clients at scale (issue 11), on a database and server of their own; see fanout.ts:
  *              1,000 idle subscriptions: transactions/s; 500 results/s in recordResults calls of 10,
  *              every result a state change, with 1 and with 500 subscribers of `emissions { seq outcome item { name } }`:
@@ -61,6 +66,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseEmissionPayload } from '../../src/emissions/stream.ts';
 import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
+import { amqpLatency, amqpThroughput, BENCH_AMQP_URL } from './amqp.ts';
 import { bridgeLatency, bridgeThroughput } from './bridge.ts';
 import { bareHttp, commitCeiling } from './ceilings.ts';
 import { FANOUT_BATCH, fanout } from './fanout.ts';
@@ -85,6 +91,8 @@ const TARGETS = {
   busP99: 25,
   bridgeUnsigned: 5000,
   bridgeSigned: 1000,
+  amqpP99: 30,
+  amqpRate: 5000,
   fanoutSubscribers: 500,
   fanoutP99: 100,
   idleSubscriptions: 1000,
@@ -146,9 +154,9 @@ function scale(): Scale {
 
 function phases(): Set<string> {
   const raw = process.env['BENCH_PHASES'];
-  const all = ['0', '1', '2', '3', '4', '5', '6', '7', '8'];
+  const all = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
   const chosen = new Set(raw ? raw.split(',').map((s) => s.trim()) : all);
-  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6,7,8`);
+  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6,7,8,9`);
   return chosen;
 }
 
@@ -522,6 +530,28 @@ async function main(): Promise<void> {
           `bridge throughput, ${run.signed ? 'signed' : 'unsigned'}: ${rate(r)} messages/s (target >= ${count(target)}) ${verdict(r >= target && run.messages === sc.bridgeEmissions)}  ${count(run.messages)} messages in ${run.seconds.toFixed(2)} s, server ${((1000 * run.serverCpu) / run.messages).toFixed(3)} ms cpu per message`,
         );
       }
+    }
+    if (chosen.has('9')) {
+      const batch = 10;
+      console.log(
+        `\n[9] the fedora-messaging bridge on ${BENCH_AMQP_URL}, publisher confirms, both topics, beside the fedmsg bridge (signed) in the same server: ${TARGETS.pacedRate} emissions/s via recordResults of ${batch}; mutation answered -> ZeroMQ SUB socket, and -> the emission's second AMQP message at a queue on amq.topic`,
+      );
+      const r = await amqpLatency(baseUrl, { rate: TARGETS.pacedRate, batch, durationMs: sc.busMs, warmupMs: sc.warmupMs, nodeArgs });
+      const achieved = r.emissions / r.load.seconds;
+      note(`load: ${rate(achieved)} emissions/s, ${loadLine(r.load)}; server cpu ${((100 * r.serverCpu) / r.load.seconds).toFixed(0)}% of one core`);
+      note(`ZeroMQ: p50 ${ms(r.zeromq.percentile(50))} p99 ${ms(r.zeromq.percentile(99))} max ${ms(r.zeromq.max)}, missing ${r.zeromqMissing}`);
+      note(`AMQP:   p50 ${ms(r.amqp.percentile(50))} p99 ${ms(r.amqp.percentile(99))} max ${ms(r.amqp.max)}, missing ${r.amqpMissing}`);
+      const ok = r.amqp.count > 0 && r.amqp.percentile(99) <= TARGETS.amqpP99 && r.amqpMissing === 0 && achieved >= TARGETS.pacedRate * 0.95;
+      results.push(
+        `commit-to-AMQP-consumer, confirms, both topics, ${rate(achieved)} emissions/s, ${r.amqp.count} emissions: p99 ${ms(r.amqp.percentile(99))} (target <= ${TARGETS.amqpP99} ms) ${verdict(ok)}  p50 ${ms(r.amqp.percentile(50))} max ${ms(r.amqp.max)}${r.amqpMissing ? `  ${r.amqpMissing} MISSING` : ''}; beside it commit-to-ZeroMQ-SUB (signed): p99 ${ms(r.zeromq.percentile(99))} p50 ${ms(r.zeromq.percentile(50))}${r.zeromqMissing ? `  ${r.zeromqMissing} MISSING` : ''}`,
+      );
+      console.log(`\n[9] the AMQP bridge's throughput: ${count(sc.bridgeEmissions)} stored emissions (2 messages each), published from cursor 0 by a new bridge, confirmed`);
+      const t = await amqpThroughput(baseUrl, { emissions: sc.bridgeEmissions, nodeArgs });
+      const mps = t.messages / t.seconds;
+      note(`${count(t.messages)} messages in ${t.seconds.toFixed(2)} s; cursor ${count(t.cursor)} of ${count(t.emissions)}; server cpu ${((1000 * t.serverCpu) / t.messages).toFixed(3)} ms per message`);
+      results.push(
+        `AMQP bridge throughput, confirmed: ${rate(mps)} messages/s (target >= ${count(TARGETS.amqpRate)}) ${verdict(mps >= TARGETS.amqpRate && t.cursor === t.emissions)}  ${count(t.messages)} messages in ${t.seconds.toFixed(2)} s, server ${((1000 * t.serverCpu) / t.messages).toFixed(3)} ms cpu per message (phase 6 has the ZeroMQ bridge's)`,
+      );
     }
     if (chosen.has('7')) {
       console.log(

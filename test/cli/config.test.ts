@@ -40,6 +40,27 @@ const cases: Array<{ command: string[]; env: Record<string, string>; message: st
   { command: ['serve'], env: { RESULTSBUS_BRIDGE: 'maybe' }, message: 'RESULTSBUS_BRIDGE must be one of on, true, 1, yes, off, false, 0, no, got "maybe"' },
   {
     command: ['serve'],
+    env: { RESULTSBUS_AMQP_URL: 'http://guest:secret@127.0.0.1:5672' },
+    message: 'RESULTSBUS_AMQP_URL must be an amqp:// or amqps:// URL such as amqp://guest:guest@127.0.0.1:5672/%2F (unset: no AMQP bridge), got "http://guest:***@127.0.0.1:5672"',
+  },
+  {
+    command: ['serve'],
+    env: { RESULTSBUS_AMQP_URL: 'amqp://127.0.0.1', RESULTSBUS_AMQP_TOPICS: 'taskotron,bodhi' },
+    message: 'RESULTSBUS_AMQP_TOPICS must be a comma-separated list of taskotron, resultsdb, got "taskotron,bodhi"',
+  },
+  {
+    command: ['serve'],
+    env: { RESULTSBUS_AMQP_URL: 'amqp://127.0.0.1', RESULTSBUS_AMQP_BRIDGE_NAME: 'default' },
+    message: 'RESULTSBUS_AMQP_BRIDGE_NAME and RESULTSBUS_BRIDGE_NAME are both "default": each bus needs a cursor and a lock of its own',
+  },
+  { command: ['serve'], env: { RESULTSBUS_AMQP_PRIORITY: '10' }, message: 'RESULTSBUS_AMQP_PRIORITY must be a whole number from 0 to 9, got 10' },
+  {
+    command: ['serve'],
+    env: { RESULTSBUS_PUBLIC_URL: 'resultsdb.example.org' },
+    message: 'RESULTSBUS_PUBLIC_URL must be an http:// or https:// URL with no query, e.g. https://resultsdb.example.org, got "resultsdb.example.org"',
+  },
+  {
+    command: ['serve'],
     env: { RESULTSBUS_FEDMSG_ENDPOINT: '127.0.0.1:9940' },
     message:
       'RESULTSBUS_FEDMSG_ENDPOINT must be a ZeroMQ endpoint such as tcp://127.0.0.1:9940 (or tcp://127.0.0.1:* for a free port, ipc://PATH), got "127.0.0.1:9940"',
