@@ -51,15 +51,36 @@ export const testcases = pgTable(
   ],
 );
 
+/**
+ * The package of an item (src/items/package.ts): for a `koji_build`, its name
+ * without the last two `-`-separated parts (version and release); null for
+ * other types and for names that are no N-V-R. PostgreSQL's regular
+ * expressions take `.+` greedily, as JavaScript's do, and the two anchored
+ * `[^-]+` leave one way to match, so both give the same part.
+ */
+export const PACKAGE_SQL = sql`CASE WHEN "type" = 'koji_build' THEN substring("name" from '^(.+)-[^-]+-[^-]+$') END`;
+
 export const items = pgTable(
   'items',
   {
     id: serial('id').primaryKey(),
     type: text('type').notNull(),
     name: text('name').notNull(),
+    /**
+     * Generated from type and name (`PACKAGE_SQL`), so that the migration that
+     * added it filled every existing row and no writer can leave it out.
+     */
+    package: text('package').generatedAlwaysAs(PACKAGE_SQL),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('items_type_name_key').on(t.type, t.name), index('items_name_idx').on(t.name)],
+  (t) => [
+    uniqueIndex('items_type_name_key').on(t.type, t.name),
+    index('items_name_idx').on(t.name),
+    // text_pattern_ops: `name LIKE 'perl-Specio-%'` (the `perl-Specio-*`
+    // filter) uses the index; `=` uses it too.
+    index('items_name_prefix_idx').using('btree', t.name.op('text_pattern_ops')),
+    index('items_package_idx').using('btree', t.package.op('text_pattern_ops')),
+  ],
 );
 
 export const taskStates = pgTable(
@@ -115,6 +136,9 @@ export const results = pgTable(
     index('results_outcome_idx').on(t.outcome, t.id),
     index('results_arch_idx').on(t.arch, t.id),
     index('results_submitted_at_idx').on(t.submittedAt),
+    // A testcase's outcome counts per day (Testcase.outcomesByDay): one range
+    // of this index, read without the table (outcome is in it).
+    index('results_testcase_time_idx').on(t.testcaseId, t.submittedAt, t.outcome),
     index('results_groups_idx').using('gin', t.groups),
     // A key's newest result by submit time, for /results/latest (src/rest/queries.ts).
     index('results_task_state_idx').on(t.taskStateId, t.submittedAt, t.id),

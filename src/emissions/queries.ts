@@ -1,5 +1,5 @@
 /** Reads of emissions, for the API and for the emission stream. */
-import { and, arrayContains, asc, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, arrayContains, asc, count, desc, eq, gt, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, queryRows } from '../db/client.ts';
 import { emissions, emissionSequence, items, results, testcases } from '../db/schema.ts';
 import type { EmissionForBus } from '../fedmsg/envelope.ts';
@@ -69,15 +69,35 @@ export interface EmissionPageQuery {
   itemId?: number | undefined;
   /** Keyset cursor: emissions past this seq in the chosen order. */
   pastSeq?: number | undefined;
+  /** Only emissions with a larger seq, whatever the order (`afterSeq`, as the subscription's `after`). */
+  afterSeq?: number | undefined;
   /** Upper bound, inclusive (the stream reads below a committed horizon). */
   maxSeq?: number | undefined;
   newestFirst?: boolean | undefined;
   limit: number;
 }
 
-export async function listEmissions(executor: Executor, query: EmissionPageQuery): Promise<EmissionView[]> {
+/** What `listEmissions` and `countEmissions` filter on, the cursor apart. */
+export type EmissionFilterQuery = Pick<EmissionPageQuery, 'filter' | 'itemId' | 'afterSeq'>;
+
+function emissionConditions(query: EmissionFilterQuery): SQL[] {
   const conds = filterConditions(query.filter);
   if (query.itemId !== undefined) conds.push(eq(emissions.itemId, query.itemId));
+  if (query.afterSeq !== undefined) conds.push(gt(emissions.seq, query.afterSeq));
+  return conds;
+}
+
+/** How many emissions match (every page of `listEmissions` together). */
+export async function countEmissions(executor: Executor, query: EmissionFilterQuery): Promise<number> {
+  const rows = await executor
+    .select({ n: count() })
+    .from(emissions)
+    .where(and(...emissionConditions(query)));
+  return rows[0]?.n ?? 0;
+}
+
+export async function listEmissions(executor: Executor, query: EmissionPageQuery): Promise<EmissionView[]> {
+  const conds = emissionConditions(query);
   if (query.pastSeq !== undefined) {
     conds.push(query.newestFirst ? lt(emissions.seq, query.pastSeq) : gt(emissions.seq, query.pastSeq));
   }

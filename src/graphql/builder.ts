@@ -19,6 +19,8 @@ export interface SchemaTypes {
   };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: false;
+  /** What every connection's resolver returns besides its page (src/graphql/pagination.ts). */
+  Connection: { totalCount: () => Promise<number> };
 }
 
 export function createBuilder() {

@@ -21,6 +21,8 @@ export interface PageArgs {
 export interface Connection<T> {
   edges: Array<{ cursor: string; node: T }>;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** Counts every row the connection's filter matches; run only when `totalCount` is asked for. */
+  totalCount: () => Promise<number>;
 }
 
 export function pageSize(args: PageArgs): number {
@@ -64,12 +66,15 @@ export function decodeNumericCursor(kind: keyof typeof KEY_OF, cursor: string | 
 
 /**
  * Runs `fetch(limit + 1)` and builds the connection: the extra row only tells
- * whether another page follows.
+ * whether another page follows. `count` counts what the filter matches over
+ * all pages (the cursor left out); it runs only if `totalCount` is selected,
+ * so a page that does not ask for it costs no count.
  */
 export async function paginate<T>(
   args: PageArgs,
   fetch: (limit: number) => Promise<T[]>,
   cursorOf: (row: T) => string,
+  count: () => Promise<number>,
 ): Promise<Connection<T>> {
   const size = pageSize(args);
   // Even for `first: 0`: the one extra row still tells whether there is a page.
@@ -84,5 +89,6 @@ export async function paginate<T>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
+    totalCount: count,
   };
 }

@@ -6,6 +6,7 @@ import type { ItemView, TaskStateView } from '../items/queries.ts';
 import type { TestcaseView } from '../results/queries.ts';
 import type { EmissionView, ResultView } from '../results/views.ts';
 import type { Builder } from './builder.ts';
+import { DATABASE_READ } from './limits.ts';
 
 export interface SchemaOptions {
   /** Outcome names of the `Outcome` enum, standard ones first. */
@@ -38,7 +39,18 @@ export function createRefs(builder: Builder, options: SchemaOptions) {
   const Testcase = builder.objectRef<TestcaseView>('Testcase');
   const connection = <T extends typeof Result | typeof Emission | typeof Item | typeof Testcase>(type: T, what: string) =>
     builder.connectionObject(
-      { type, name: `${type.name}Connection`, description: `A page of ${what}.` },
+      {
+        type,
+        name: `${type.name}Connection`,
+        description: `A page of ${what}.`,
+        fields: (t) => ({
+          totalCount: t.int({
+            description: `How many ${what} the connection's filter matches over all its pages (not only this one): one count in the database, run only when asked for.`,
+            extensions: DATABASE_READ,
+            resolve: (connection) => connection.totalCount(),
+          }),
+        }),
+      },
       { name: `${type.name}Edge`, description: `One of ${what}, with its cursor.` },
     );
   return {

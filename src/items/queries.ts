@@ -1,8 +1,8 @@
 /** Reads of items (builds, updates, composes) and their task states. */
-import { and, asc, eq, exists, gt, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.ts';
 import { items, type ItemRow, taskStates, testcases } from '../db/schema.ts';
-import { nameMatch } from '../results/queries.ts';
+import { given, type NamePatterns, namesMatch } from '../results/queries.ts';
 import { variantValues, type VariantValue } from '../results/variant.ts';
 import { archOut } from '../results/views.ts';
 
@@ -28,10 +28,12 @@ export interface TaskStateView {
 
 export interface ItemFilter {
   type?: string | null | undefined;
-  /** Exact name, or a prefix when it ends with `*`. */
-  name?: string | null | undefined;
-  /** Items with a task state for this testcase (exact, or prefix with `*`). */
-  testcase?: string | null | undefined;
+  /** Item names: each exact, or a prefix when it ends with `*`. */
+  name?: NamePatterns | null | undefined;
+  /** Packages (src/items/package.ts): each exact, or a prefix when it ends with `*`. */
+  package?: NamePatterns | null | undefined;
+  /** Items with a task state for one of these testcases (each exact, or a prefix with `*`). */
+  testcase?: NamePatterns | null | undefined;
   /** Items with a task state whose last outcome is one of these. */
   outcome?: readonly string[] | null | undefined;
   arch?: string | null | undefined;
@@ -51,36 +53,56 @@ export async function itemsByIds(executor: Executor, ids: readonly number[]): Pr
   return executor.select().from(items).where(inArray(items.id, [...ids]));
 }
 
-/** Items in id order (oldest first). */
+/**
+ * Items in id order, which is the order they were created in (oldest first,
+ * or newest first): an item is created with its first result, so for the
+ * builds of a package this is the order their first results came in.
+ */
 export async function listItems(
   executor: Executor,
-  query: { filter?: ItemFilter | null | undefined; afterId?: number | undefined; limit: number },
+  query: { filter?: ItemFilter | null | undefined; pastId?: number | undefined; newestFirst?: boolean | undefined; limit: number },
 ): Promise<ItemView[]> {
-  const conds: SQL[] = [];
-  const f = query.filter;
-  if (f?.type != null) conds.push(eq(items.type, f.type));
-  if (f?.name != null) conds.push(nameMatch(items.name, f.name));
-  if (f?.testcase != null || (f?.outcome != null && f.outcome.length > 0) || f?.arch != null) {
-    const stateConds: SQL[] = [eq(taskStates.itemId, items.id)];
-    if (f.testcase != null) {
-      stateConds.push(
-        inArray(
-          taskStates.testcaseId,
-          executor.select({ id: testcases.id }).from(testcases).where(nameMatch(testcases.name, f.testcase)),
-        ),
-      );
-    }
-    if (f.outcome != null && f.outcome.length > 0) stateConds.push(inArray(taskStates.lastOutcome, [...f.outcome]));
-    if (f.arch != null) stateConds.push(eq(taskStates.arch, f.arch));
-    conds.push(exists(executor.select({ one: taskStates.id }).from(taskStates).where(and(...stateConds))));
-  }
-  if (query.afterId !== undefined) conds.push(gt(items.id, query.afterId));
+  const conds = itemConditions(executor, query.filter);
+  if (query.pastId !== undefined) conds.push(query.newestFirst ? lt(items.id, query.pastId) : gt(items.id, query.pastId));
   return executor
     .select()
     .from(items)
     .where(and(...conds))
-    .orderBy(asc(items.id))
+    .orderBy(query.newestFirst ? desc(items.id) : asc(items.id))
     .limit(query.limit);
+}
+
+/** How many items match (every page of `listItems` together). */
+export async function countItems(executor: Executor, filter: ItemFilter | null | undefined): Promise<number> {
+  const rows = await executor
+    .select({ n: count() })
+    .from(items)
+    .where(and(...itemConditions(executor, filter)));
+  return rows[0]?.n ?? 0;
+}
+
+function itemConditions(executor: Executor, f: ItemFilter | null | undefined): SQL[] {
+  const conds: SQL[] = [];
+  if (f?.type != null) conds.push(eq(items.type, f.type));
+  if (given(f?.name)) conds.push(namesMatch(items.name, f.name));
+  if (given(f?.package)) conds.push(namesMatch(items.package, f.package));
+  const byTestcase = given(f?.testcase);
+  const byOutcome = f?.outcome != null && f.outcome.length > 0;
+  if (byTestcase || byOutcome || f?.arch != null) {
+    const stateConds: SQL[] = [eq(taskStates.itemId, items.id)];
+    if (byTestcase && f?.testcase != null) {
+      stateConds.push(
+        inArray(
+          taskStates.testcaseId,
+          executor.select({ id: testcases.id }).from(testcases).where(namesMatch(testcases.name, f.testcase)),
+        ),
+      );
+    }
+    if (byOutcome && f?.outcome != null) stateConds.push(inArray(taskStates.lastOutcome, [...f.outcome]));
+    if (f?.arch != null) stateConds.push(eq(taskStates.arch, f.arch));
+    conds.push(exists(executor.select({ one: taskStates.id }).from(taskStates).where(and(...stateConds))));
+  }
+  return conds;
 }
 
 /** The task states of many items in one query (the dataloader's batch). */

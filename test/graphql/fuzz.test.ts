@@ -101,17 +101,25 @@ function generator(seed: number) {
 
   /** Every string argument of a read, each as `$s` of type `String`, `ID` or `[ID!]`. */
   const stringPlaces: Array<{ where: string; query: string; type: string; list?: boolean }> = [
-    ...['testcase', 'item', 'type', 'arch', 'group'].flatMap((f) => [
-      { where: `results.filter.${f}`, query: `results(filter: { ${f}: $s }) { edges { cursor } }`, type: 'String' },
-      { where: `emissions.filter.${f}`, query: `emissions(filter: { ${f}: $s }) { edges { cursor } }`, type: 'String' },
-    ]),
-    ...['type', 'name', 'testcase', 'arch'].map((f) => ({ where: `items.filter.${f}`, query: `items(filter: { ${f}: $s }) { edges { cursor } }`, type: 'String' })),
+    // The name filters take lists ([String!]); a single string is a list of one.
+    ...['testcase', 'item', 'package', 'type', 'arch', 'group'].flatMap((f) => {
+      const type = ['testcase', 'item', 'package'].includes(f) ? '[String!]' : 'String';
+      return [
+        { where: `results.filter.${f}`, query: `results(filter: { ${f}: $s }) { edges { cursor } }`, type },
+        { where: `emissions.filter.${f}`, query: `emissions(filter: { ${f}: $s }) { edges { cursor } }`, type },
+      ];
+    }),
+    ...['type', 'name', 'package', 'testcase', 'arch'].map((f) => ({
+      where: `items.filter.${f}`,
+      query: `items(filter: { ${f}: $s }) { edges { cursor } }`,
+      type: ['name', 'package', 'testcase'].includes(f) ? '[String!]' : 'String',
+    })),
     { where: 'testcases.name', query: 'testcases(name: $s) { edges { cursor } }', type: 'String' },
     { where: 'item.type', query: 'item(type: $s, name: "perl-Specio-0.25-1.fc26") { id }', type: 'String!' },
     { where: 'item.name', query: 'item(type: "koji_build", name: $s) { id }', type: 'String!' },
-    { where: 'item.results.testcase', query: 'item(type: "koji_build", name: "perl-Specio-0.25-1.fc26") { results(testcase: $s) { edges { cursor } } }', type: 'String' },
-    { where: 'item.emissions.testcase', query: 'item(type: "koji_build", name: "perl-Specio-0.25-1.fc26") { emissions(testcase: $s) { edges { cursor } } }', type: 'String' },
-    { where: 'item.taskStates.testcase', query: 'item(type: "koji_build", name: "perl-Specio-0.25-1.fc26") { taskStates(testcase: $s) { arch } }', type: 'String' },
+    { where: 'item.results.testcase', query: 'item(type: "koji_build", name: "perl-Specio-0.25-1.fc26") { results(testcase: $s) { edges { cursor } } }', type: '[String!]' },
+    { where: 'item.emissions.testcase', query: 'item(type: "koji_build", name: "perl-Specio-0.25-1.fc26") { emissions(testcase: $s) { edges { cursor } } }', type: '[String!]' },
+    { where: 'item.taskStates.testcase', query: 'item(type: "koji_build", name: "perl-Specio-0.25-1.fc26") { taskStates(testcase: $s) { arch } }', type: '[String!]' },
     { where: 'bridgeStatus.name', query: 'bridgeStatus(name: $s) { cursor }', type: 'String' },
     ...['results', 'emissions', 'items', 'testcases'].map((c) => ({ where: `${c}.after`, query: `${c}(after: $s) { edges { cursor } }`, type: 'String' })),
     { where: 'item.results.after', query: 'item(type: "koji_build", name: "perl-Specio-0.25-1.fc26") { results(after: $s) { edges { cursor } } }', type: 'String' },

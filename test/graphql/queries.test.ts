@@ -400,7 +400,7 @@ describe('item(type, name) and items(filter)', () => {
 
   it('filters task states by testcase, and gives null for an unknown item', async () => {
     const query = `
-      query QueriesStates($type: String!, $name: String!, $testcase: String) {
+      query QueriesStates($type: String!, $name: String!, $testcase: [String!]) {
         item(type: $type, name: $name) { taskStates(testcase: $testcase) { testcase arch } }
       }
     `;
@@ -416,7 +416,7 @@ describe('item(type, name) and items(filter)', () => {
 
   it("lists an item's results newest first, optionally for one testcase, and pages through them", async () => {
     const query = `
-      query QueriesItemResults($name: String!, $testcase: String, $first: Int, $after: String) {
+      query QueriesItemResults($name: String!, $testcase: [String!], $first: Int, $after: String) {
         item(type: "koji_build", name: $name) {
           results(testcase: $testcase, first: $first, after: $after) {
             edges { node { resultId testcase } }
@@ -439,7 +439,7 @@ describe('item(type, name) and items(filter)', () => {
 
   it("lists an item's emissions in seq order or newest first", async () => {
     const query = `
-      query QueriesItemEmissions($newestFirst: Boolean, $testcase: String) {
+      query QueriesItemEmissions($newestFirst: Boolean, $testcase: [String!]) {
         item(type: "koji_build", name: "${PERL}") { emissions(newestFirst: $newestFirst, testcase: $testcase) { edges { node { seq outcome prevOutcome } } } }
       }
     `;

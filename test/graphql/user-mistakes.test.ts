@@ -31,7 +31,7 @@ async function resultCount(): Promise<number> {
 
 describe('strings PostgreSQL cannot store, and lists too long for one statement', () => {
   it('refuses NUL in a filter, a name argument or a cursor with BAD_USER_INPUT', async () => {
-    expect(errorOf(await server.gql(`query ($s: String) { results(filter: { testcase: $s }) { edges { cursor } } }`, { s: 'dist\u0000' }))).toEqual({
+    expect(errorOf(await server.gql(`query ($s: [String!]) { results(filter: { testcase: $s }) { edges { cursor } } }`, { s: 'dist\u0000' }))).toEqual({
       message: 'filter.testcase: must not contain NUL characters',
       code: 'BAD_USER_INPUT',
       field: 'filter.testcase',

@@ -73,7 +73,7 @@ export async function keyResults(server: Querier, key: { testcase: string; item:
         };
       } | null;
     } = await server.data(
-      `query ($type: String!, $name: String!, $testcase: String!, $after: String) {
+      `query ($type: String!, $name: String!, $testcase: [String!]!, $after: String) {
         item(type: $type, name: $name) {
           results(testcase: $testcase, first: 500, after: $after) {
             edges { node { resultId stateVersion outcome forced emission { seq prevOutcome forced } duplicateOf { seq } } }

@@ -22,7 +22,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const EMISSIONS = `query ($item: String!) {
+const EMISSIONS = `query ($item: [String!]!) {
   emissions(filter: { item: $item }, first: 50) {
     edges { node { seq msgId topic timestamp body outcome prevOutcome forced result { resultId } } }
   }

@@ -67,7 +67,7 @@ const EMITS = [true, true, false, false, false, true, true];
 
 async function states(item: string, testcase: string): Promise<State[]> {
   const data = await server.data<{ item: { taskStates: State[] } | null }>(
-    `query($name: String!, $testcase: String!) { item(type: "bodhi_update", name: $name) {
+    `query($name: String!, $testcase: [String!]!) { item(type: "bodhi_update", name: $name) {
        taskStates(testcase: $testcase) { testcase arch variant { key values } lastOutcome emittedOutcome resultCount emissionCount } } }`,
     { name: item, testcase },
   );
@@ -76,7 +76,7 @@ async function states(item: string, testcase: string): Promise<State[]> {
 
 async function emissionsOf(testcase: string): Promise<Array<{ outcome: string; prevOutcome: string | null }>> {
   const data = await server.data<{ emissions: { edges: Array<{ node: { outcome: string; prevOutcome: string | null } }> } }>(
-    'query($testcase: String!) { emissions(first: 100, filter: { testcase: $testcase }) { edges { node { outcome prevOutcome } } } }',
+    'query($testcase: [String!]!) { emissions(first: 100, filter: { testcase: $testcase }) { edges { node { outcome prevOutcome } } } }',
     { testcase },
   );
   return data.emissions.edges.map((e) => e.node);

@@ -1,5 +1,5 @@
 /** Emission: one per-build state change, the outbox and history row in one; its reads and stream. */
-import { listEmissions } from '../../emissions/queries.ts';
+import { countEmissions, listEmissions } from '../../emissions/queries.ts';
 import { followEmissions } from '../../emissions/stream.ts';
 import { UserError } from '../../errors.ts';
 import type { Builder } from '../builder.ts';
@@ -9,6 +9,13 @@ import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
 import type { Filters } from './filters.ts';
+
+/** A seq argument (`after`, `afterSeq`): 0 or a seq; undefined when not given. */
+export function seqArgument(name: string, value: number | null | undefined): number | undefined {
+  if (value == null) return undefined;
+  if (value < 0) throw new UserError('BAD_USER_INPUT', `${name} must be 0 or a seq, got ${value}`, name);
+  return value;
+}
 
 export function registerEmission(builder: Builder, refs: Refs, filters: Filters): void {
   builder.node(refs.Emission, {
@@ -60,19 +67,26 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
       args: {
         filter: t.arg({ type: filters.EmissionFilter, description: 'Which emissions.' }),
         newestFirst: t.arg.boolean({ defaultValue: false, description: 'Newest first instead of seq order.' }),
+        afterSeq: t.arg.int({
+          description:
+            'Only emissions with a seq larger than this, as the subscription\'s `after` takes it: a client that has seen seq N asks for `afterSeq: N`. Goes with either order (with `newestFirst`: the newest ones, down to N + 1) and with `after` for the pages.',
+        }),
       },
-      resolve: (_, args, ctx) =>
-        paginate(
+      resolve: (_, args, ctx) => {
+        const query = { filter: args.filter, afterSeq: seqArgument('afterSeq', args.afterSeq) };
+        return paginate(
           args,
           (limit) =>
             listEmissions(ctx.db, {
-              filter: args.filter,
+              ...query,
               pastSeq: decodeNumericCursor('emission', args.after),
               newestFirst: args.newestFirst ?? false,
               limit,
             }),
           (e) => encodeCursor('emission', e.seq),
-        ),
+          () => countEmissions(ctx.db, query),
+        );
+      },
     }, refs.EmissionConnection),
   );
 
@@ -85,12 +99,7 @@ export function registerEmission(builder: Builder, refs: Refs, filters: Filters)
         after: t.arg.int({ description: 'Replay from just past this seq (0 for everything).' }),
         filter: t.arg({ type: filters.EmissionFilter, description: 'Which emissions.' }),
       },
-      subscribe: (_, args, ctx) => {
-        if (args.after != null && args.after < 0) {
-          throw new UserError('BAD_USER_INPUT', `after must be 0 or a seq, got ${args.after}`, 'after');
-        }
-        return followEmissions(ctx.feed, args.after ?? null, args.filter);
-      },
+      subscribe: (_, args, ctx) => followEmissions(ctx.feed, seqArgument('after', args.after) ?? null, args.filter),
       resolve: (event, _, ctx) => asEvent(event.emission, event.batch, ctx.db),
     }),
   );

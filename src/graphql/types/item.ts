@@ -1,13 +1,15 @@
 /** Item (a build, an update, a compose) with its task states and history. */
-import { itemByKey, listItems } from '../../items/queries.ts';
-import { listEmissions } from '../../emissions/queries.ts';
-import { listResults } from '../../results/queries.ts';
+import { countItems, itemByKey, listItems } from '../../items/queries.ts';
+import { countEmissions, listEmissions } from '../../emissions/queries.ts';
+import { countResults, given, listResults, matchesNames } from '../../results/queries.ts';
 import type { Builder } from '../builder.ts';
 import { branded, loadersOf } from '../context.ts';
 import { DATABASE_READ } from '../limits.ts';
 import { numericId } from '../ids.ts';
 import { decodeNumericCursor, encodeCursor, paginate } from '../pagination.ts';
 import type { Refs } from '../refs.ts';
+import { seqArgument } from './emission.ts';
+import { ONE_OR_MANY } from './filters.ts';
 import type { VariantValue } from '../../results/variant.ts';
 
 export function registerItem(builder: Builder, refs: Refs): void {
@@ -75,56 +77,70 @@ export function registerItem(builder: Builder, refs: Refs): void {
     fields: (t) => ({
       type: t.exposeString('type', { description: 'The item type, e.g. `koji_build`.' }),
       name: t.exposeString('name', { description: 'The item name, e.g. `perl-Specio-0.25-1.fc26`.' }),
+      package: t.exposeString('package', {
+        nullable: true,
+        description:
+          'For a `koji_build`: the package, its N-V-R without version and release (`perl-Specio` for `perl-Specio-0.25-1.fc26`). Null for other types (an update alias or a compose id is no N-V-R) and for a `koji_build` whose name has fewer than three `-`-separated parts.',
+      }),
       taskStates: t.field({
         type: [refs.TaskState],
         description: 'The current state per testcase and variant (arch, scenario, ...), by testcase name.',
-        args: { testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }) },
+        args: { testcase: t.arg.stringList({ description: `Only these testcases (each exact, or a prefix ending in \`*\`). ${ONE_OR_MANY}` }) },
         resolve: async (i, args, ctx) => {
           const states = await loadersOf(i, ctx).taskStatesOfItem.load(i.id);
           const want = args.testcase;
-          if (want == null) return states;
-          return states.filter((s) => (want.endsWith('*') ? s.testcase.startsWith(want.slice(0, -1)) : s.testcase === want));
+          if (!given(want)) return states;
+          return states.filter((s) => matchesNames(s.testcase, want));
         },
       }),
       results: t.connection({
         type: refs.Result,
         description: 'The item’s results, newest first.',
         extensions: DATABASE_READ,
-        args: { testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }) },
-        resolve: (i, args, ctx) =>
-          paginate(
+        args: {
+          testcase: t.arg.stringList({ description: `Only these testcases (each exact, or a prefix ending in \`*\`). ${ONE_OR_MANY}` }),
+          outcome: t.arg({ type: [refs.Outcome], description: 'Only results with one of these outcomes.' }),
+          arch: t.arg.string({ description: 'Only results of this arch, exact.' }),
+          since: t.arg({ type: 'DateTime', description: 'Only results submitted at or after this time.' }),
+          until: t.arg({ type: 'DateTime', description: 'Only results submitted at or before this time.' }),
+        },
+        resolve: (i, args, ctx) => {
+          const query = {
+            itemId: i.id,
+            filter: { testcase: args.testcase, outcome: args.outcome, arch: args.arch, since: args.since, until: args.until },
+          };
+          return paginate(
             args,
-            (limit) =>
-              listResults(ctx.db, {
-                itemId: i.id,
-                filter: { testcase: args.testcase },
-                beforeId: decodeNumericCursor('result', args.after),
-                limit,
-              }),
+            (limit) => listResults(ctx.db, { ...query, beforeId: decodeNumericCursor('result', args.after), limit }),
             (r) => encodeCursor('result', r.id),
-          ),
+            () => countResults(ctx.db, query),
+          );
+        },
       }, refs.ResultConnection),
       emissions: t.connection({
         type: refs.Emission,
         description: 'The item’s emissions in seq order (oldest first unless `newestFirst`).',
         extensions: DATABASE_READ,
         args: {
-          testcase: t.arg.string({ description: 'Only this testcase (exact, or a prefix ending in `*`).' }),
+          testcase: t.arg.stringList({ description: `Only these testcases (each exact, or a prefix ending in \`*\`). ${ONE_OR_MANY}` }),
           newestFirst: t.arg.boolean({ defaultValue: false, description: 'Newest first instead of seq order.' }),
+          afterSeq: t.arg.int({ description: 'Only emissions with a seq larger than this (as `Query.emissions(afterSeq:)`).' }),
         },
-        resolve: (i, args, ctx) =>
-          paginate(
+        resolve: (i, args, ctx) => {
+          const query = { itemId: i.id, filter: { testcase: args.testcase }, afterSeq: seqArgument('afterSeq', args.afterSeq) };
+          return paginate(
             args,
             (limit) =>
               listEmissions(ctx.db, {
-                itemId: i.id,
-                filter: { testcase: args.testcase },
+                ...query,
                 pastSeq: decodeNumericCursor('emission', args.after),
                 newestFirst: args.newestFirst ?? false,
                 limit,
               }),
             (e) => encodeCursor('emission', e.seq),
-          ),
+            () => countEmissions(ctx.db, query),
+          );
+        },
       }, refs.EmissionConnection),
       createdAt: t.field({ type: 'DateTime', resolve: (i) => i.createdAt, description: 'When its first result was recorded.' }),
     }),
@@ -148,8 +164,15 @@ export function registerItem(builder: Builder, refs: Refs): void {
     description: 'Which items to return; all given fields must match.',
     fields: (t) => ({
       type: t.string({ description: 'Item type, exact.' }),
-      name: t.string({ description: 'Item name, exact; or a prefix when it ends with `*`.' }),
-      testcase: t.string({ description: 'Items with a task state for this testcase (exact, or prefix with `*`).' }),
+      name: t.stringList({
+        description: `Item names (build NVRs, ...); any of them matches. Each exact, or a prefix when it ends with \`*\` (\`perl-Specio-*\`). ${ONE_OR_MANY}`,
+      }),
+      package: t.stringList({
+        description: `Packages (\`Item.package\`); any of them matches. Each exact, or a prefix when it ends with \`*\`. Only \`koji_build\` items have one. ${ONE_OR_MANY}`,
+      }),
+      testcase: t.stringList({
+        description: `Items with a task state for one of these testcases (each exact, or a prefix with \`*\`). ${ONE_OR_MANY}`,
+      }),
       outcome: t.field({ type: [refs.Outcome], description: 'Items with a task state whose last outcome is one of these.' }),
       arch: t.string({ description: 'Items with a task state of this arch.' }),
     }),
@@ -158,14 +181,28 @@ export function registerItem(builder: Builder, refs: Refs): void {
   builder.queryField('items', (t) =>
     t.connection({
       type: refs.Item,
-      description: 'Items in the order they were created (a batch creates its new items sorted by type, then name).',
+      description:
+        'Items in the order they were created, oldest first unless `newestFirst`. An item is created with its first result, so "newest" is the item whose first result came last (a batch creates its new items sorted by type, then name); later results do not move an item.',
       extensions: DATABASE_READ,
-      args: { filter: t.arg({ type: ItemFilter, description: 'Which items.' }) },
+      args: {
+        filter: t.arg({ type: ItemFilter, description: 'Which items.' }),
+        newestFirst: t.arg.boolean({
+          defaultValue: false,
+          description: 'Newest first (the last created first): the builds of a package, newest build first.',
+        }),
+      },
       resolve: (_, args, ctx) =>
         paginate(
           args,
-          (limit) => listItems(ctx.db, { filter: args.filter, afterId: decodeNumericCursor('item', args.after), limit }),
+          (limit) =>
+            listItems(ctx.db, {
+              filter: args.filter,
+              pastId: decodeNumericCursor('item', args.after),
+              newestFirst: args.newestFirst ?? false,
+              limit,
+            }),
           (i) => encodeCursor('item', i.id),
+          () => countItems(ctx.db, args.filter),
         ),
     }, refs.ItemConnection),
   );

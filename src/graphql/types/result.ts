@@ -2,7 +2,7 @@
 import type { ResultView } from '../../results/views.ts';
 import type { EmissionView } from '../../results/views.ts';
 import type { CommonFilter } from '../../results/queries.ts';
-import { listResults, matchesCommon } from '../../results/queries.ts';
+import { countResults, listResults, matchesCommon } from '../../results/queries.ts';
 import type { RecordedResult } from '../../results/record.ts';
 import { followResults } from '../../emissions/stream.ts';
 import type { Builder } from '../builder.ts';
@@ -113,6 +113,7 @@ export function registerResult(builder: Builder, refs: Refs, filters: Filters, o
           args,
           (limit) => listResults(ctx.db, { filter: args.filter, beforeId: decodeNumericCursor('result', args.after), limit }),
           (r) => encodeCursor('result', r.id),
+          () => countResults(ctx.db, { filter: args.filter }),
         ),
     }, refs.ResultConnection),
   );
