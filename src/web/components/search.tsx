@@ -11,8 +11,8 @@ import { graphql } from '../generated/gql.ts';
 import { buildUrl, packageOf, packageUrl, testcaseUrl } from '../routes.ts';
 
 const SearchDocument = graphql(`
-  query Search($prefix: String!) {
-    items(first: 8, filter: { name: $prefix }) {
+  query Search($prefix: String!, $prefixes: [String!]!) {
+    items(first: 8, filter: { name: $prefixes }) {
       edges { node { id type name } }
     }
     testcases(first: 8, name: $prefix) {
@@ -63,7 +63,7 @@ export function Search() {
   }, [text]);
   const [result] = useQuery({
     query: SearchDocument,
-    variables: { prefix: `${typed.replaceAll('*', '')}*` },
+    variables: { prefix: `${typed.replaceAll('*', '')}*`, prefixes: [`${typed.replaceAll('*', '')}*`] },
     pause: typed === '',
     requestPolicy: 'cache-first',
   });

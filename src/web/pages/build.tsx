@@ -71,13 +71,13 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
   useFollow(key, loaded, {
     document: BuildEmissionsDocument,
     after: item?.emissions.edges[0]?.node.seq ?? 0,
-    variables: (after) => ({ after, filter: { type, item: name } }),
+    variables: (after) => ({ after, filter: { type, item: [name] } }),
     seqOf: (data) => data.emissions.seq,
     onValue: refresh,
   });
   useFollow(key, loaded, {
     document: BuildResultsDocument,
-    variables: () => ({ filter: { type, item: name } }),
+    variables: () => ({ filter: { type, item: [name] } }),
     onValue: refresh,
   });
   // Opened on one result (#result-<id>) or on a state's last one (#state-<id>, from a package grid's

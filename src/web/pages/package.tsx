@@ -26,7 +26,7 @@ import { buildsOf, grid } from './grid.ts';
 const COLUMNS = 50;
 
 const PackagePageDocument = graphql(`
-  query PackagePage($prefix: String!) {
+  query PackagePage($prefix: [String!]!) {
     items(first: 500, filter: { name: $prefix, type: "koji_build" }) {
       edges {
         node {

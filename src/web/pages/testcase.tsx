@@ -16,13 +16,13 @@ import { failureRate, latestPerBuild } from './rates.ts';
 const RateChart = lazy(() => import('../components/rate-chart.tsx'));
 
 const TestcasePageDocument = graphql(`
-  query TestcasePage($name: String!) {
+  query TestcasePage($name: String!, $names: [String!]!) {
     testcases(first: 1, name: $name) { edges { node { id name createdAt } } }
-    results(first: 500, filter: { testcase: $name }) {
+    results(first: 500, filter: { testcase: $names }) {
       edges { node { id resultId outcome submittedAt item type arch } }
       pageInfo { hasNextPage }
     }
-    emissions(first: 1, newestFirst: true, filter: { testcase: $name }) { edges { node { id seq } } }
+    emissions(first: 1, newestFirst: true, filter: { testcase: $names }) { edges { node { id seq } } }
   }
 `);
 
@@ -35,13 +35,13 @@ const TestcaseEmissionsDocument = graphql(`
 export function TestcasePage({ name }: { name: string }) {
   // A name ending in * would be a prefix to the API; this page is about one testcase.
   const exact = name.replace(/\*+$/, '');
-  const [result, reexecute] = useQuery({ query: TestcasePageDocument, variables: { name: exact } });
+  const [result, reexecute] = useQuery({ query: TestcasePageDocument, variables: { name: exact, names: [exact] } });
   const refresh = useThrottled(() => reexecute({ requestPolicy: 'network-only' }), 300);
   useOnReconnect(refresh);
   useFollow(`testcase:${exact}`, result.data !== undefined, {
     document: TestcaseEmissionsDocument,
     after: result.data?.emissions.edges[0]?.node.seq ?? 0,
-    variables: (after) => ({ after, filter: { testcase: exact } }),
+    variables: (after) => ({ after, filter: { testcase: [exact] } }),
     seqOf: (data) => data.emissions.seq,
     onValue: refresh,
   });
