@@ -129,6 +129,11 @@ export interface Config {
    * request (RESULTSBUS_PUBLIC_URL). @default "http://HOST:PORT"
    */
   publicUrl: string;
+  /**
+   * Whether RESULTSBUS_PUBLIC_URL was set: the REST API's links then use it
+   * too; otherwise they use the request's `Host`, as ResultsDB's do. @default false
+   */
+  publicUrlSet: boolean;
   /** The AMQP broker the fedora-messaging bridge publishes to (RESULTSBUS_AMQP_URL); `undefined`: no AMQP bridge. @default undefined */
   amqpUrl: string | undefined;
   /** The exchange it publishes to (RESULTSBUS_AMQP_EXCHANGE). @default "amq.topic" */
@@ -272,6 +277,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...fedmsgConfig(env),
     ...amqpConfig(env),
     publicUrl: publicUrl(env),
+    publicUrlSet: (env['RESULTSBUS_PUBLIC_URL'] ?? '').trim() !== '',
     ...logConfig(env),
   };
 }

@@ -152,13 +152,14 @@ export class RestApi {
     const rawPath = q === -1 ? url : url.slice(0, q);
     const below = mergeSlashes(rawPath).slice(PREFIX.length);
     const method = raw.method === 'HEAD' ? 'GET' : (raw.method ?? 'GET');
-    const host = raw.headers.host ?? 'localhost';
+    // Behind a proxy the Host is the proxy's: RESULTSBUS_PUBLIC_URL, when set, says where clients reach us.
+    const origin = this.services.config.publicUrlSet ? this.services.config.publicUrl : `http://${raw.headers.host ?? 'localhost'}`;
     const req: RestRequest = {
       method,
       path: below,
       query: new URLSearchParams(q === -1 ? '' : url.slice(q + 1)),
-      base: `http://${host}${PREFIX}`,
-      url: `http://${host}${url}`,
+      base: `${origin}${PREFIX}`,
+      url: `${origin}${url}`,
       authorization: raw.headers.authorization ?? null,
       raw,
     };

@@ -245,3 +245,23 @@ describe('refusals, in ResultsDB\'s shapes', () => {
     expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
   });
 });
+
+describe('links behind a proxy', () => {
+  it('with RESULTSBUS_PUBLIC_URL set, every href and paging link is on it, not on the Host the request came to', async () => {
+    const proxied = await startServer({ env: { RESULTSBUS_PUBLIC_URL: 'https://resultsdb.example.org/' } });
+    try {
+      const created = await post(proxied, '/api/v2.0/results', { testcase: 'dist.linked', outcome: 'PASSED', data: { item: 'link-1-1', type: 'koji_build' } });
+      expect(created.status).toBe(201);
+      const id = (created.body as { id: number }).id;
+      expect(created.body).toMatchObject({
+        href: `https://resultsdb.example.org/api/v2.0/results/${id}`,
+        testcase: { href: 'https://resultsdb.example.org/api/v2.0/testcases/dist.linked' },
+      });
+      await post(proxied, '/api/v2.0/results', { testcase: 'dist.linked', outcome: 'FAILED', data: { item: 'link-1-1', type: 'koji_build' } });
+      const page = await get(proxied, '/api/v2.0/results?testcases=dist.linked&limit=1');
+      expect((page.body as { next: string | null }).next).toBe('https://resultsdb.example.org/api/v2.0/results?testcases=dist.linked&limit=1&page=1');
+    } finally {
+      await proxied.close();
+    }
+  });
+});
