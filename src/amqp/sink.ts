@@ -95,7 +95,24 @@ export class AmqpSink implements BusSink<AmqpMessage[]> {
 
   async open(): Promise<void> {}
 
-  async ready(signal: AbortSignal): Promise<void> {
+  /**
+   * Connects (again) unless connected, with backoff; one attempt at a time.
+   * A connection that closes while the bridge has nothing to send is
+   * connected again at once, not at the next send, so that the bridge says
+   * it is connected whenever the broker is there.
+   */
+  ready(signal: AbortSignal): Promise<void> {
+    this.signal = signal;
+    this.pending ??= this.connectLoop(signal).finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private pending: Promise<void> | undefined;
+  private signal: AbortSignal | undefined;
+
+  private async connectLoop(signal: AbortSignal): Promise<void> {
     const { options } = this;
     const where = redactUrl(options.url);
     while (!signal.aborted && !this.connected) {
@@ -134,8 +151,14 @@ export class AmqpSink implements BusSink<AmqpMessage[]> {
     });
     const state: Omit<Open, 'channel'> = { model, returned: new Set(), closed: undefined, drained: [] };
     const gone = (why: Error): void => {
+      const current = this.open_ === state && state.closed === undefined;
       state.closed ??= why;
       for (const wake of state.drained.splice(0)) wake();
+      if (current) {
+        this.lastErrorValue = { message: `the connection to the broker was lost: ${describe(why)}`, at: new Date() };
+        const signal = this.signal;
+        if (signal !== undefined && !signal.aborted) void this.ready(signal).catch(() => {});
+      }
     };
     model.on('error', (error: Error) => gone(error));
     model.on('close', (error?: Error) => gone(error ?? new AmqpPublishError('the connection to the broker closed')));
