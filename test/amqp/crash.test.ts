@@ -8,54 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultsdbMessageId } from '../../src/amqp/message.ts';
 import { AmqpConsumer, AMQP_URL, brokerMissing, type Delivered, uniquePrefix } from '../helpers/amqp.ts';
-import { createStore, killAll, postGraphQL, serve, type Store } from '../cli/process.ts';
+import { createStore, killAll, serve, type Store } from '../cli/process.ts';
+import { allEmissions, FIRST_TOKEN, flipWriters } from '../helpers/crash.ts';
 
 const missing = await brokerMissing();
-
-const RECORD = `mutation CrashRecord($input: RecordResultInput!) { recordResult(input: $input) { emitted } }`;
-const EMISSIONS = `query CrashEmissions($after: String) {
-  emissions(first: 500, after: $after) { edges { node { seq msgId } } pageInfo { hasNextPage endCursor } }
-}`;
-const TOKEN = /created the first API token "default" \(shown only this once\):\n\n {4}(rb_[A-Za-z0-9_-]{43})\n/;
-
-interface EmissionsPage {
-  emissions: { edges: Array<{ node: { seq: number; msgId: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-}
-
-async function allEmissions(url: string): Promise<Array<{ seq: number; msgId: string }>> {
-  const found: Array<{ seq: number; msgId: string }> = [];
-  let after: string | null = null;
-  for (;;) {
-    const response = await postGraphQL(url, EMISSIONS, { after });
-    const page = response.data as EmissionsPage | undefined;
-    if (!page) throw new Error(`emissions query failed: ${JSON.stringify(response.errors)}`);
-    found.push(...page.emissions.edges.map((e) => e.node));
-    if (!page.emissions.pageInfo.hasNextPage) return found;
-    after = page.emissions.pageInfo.endCursor;
-  }
-}
-
-/** Records flips on `keys` builds, one writer per key, until `stop()`. */
-function writers(url: string, token: string, keys: number) {
-  let running = true;
-  const loops = Array.from({ length: keys }, async (_, k) => {
-    for (let n = 0; running; n++) {
-      const input = { testcase: 'dist.depcheck', item: `crash-${k}-1.0-1.fc26`, type: 'koji_build', outcome: n % 2 === 0 ? 'PASSED' : 'FAILED' };
-      try {
-        await postGraphQL(url, RECORD, { input }, token);
-      } catch {
-        // The server is gone; the loop ends with `stop()`.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-}
 
 describe.skipIf(missing !== undefined)('the AMQP bridge across a SIGKILL of resultsbus serve', () => {
   const prefix = uniquePrefix();
@@ -84,9 +40,9 @@ describe.skipIf(missing !== undefined)('the AMQP bridge across a SIGKILL of resu
 
   it('every emission reaches the queue at least once on both topics, re-sends identical, none out of order within a key', async () => {
     const first = await serve(env);
-    const token = TOKEN.exec(first.stdout())?.[1];
+    const token = FIRST_TOKEN.exec(first.stdout())?.[1];
     if (token === undefined) throw new Error(`no token: ${first.stdout()}`);
-    const load = writers(first.url, token, 4);
+    const load = flipWriters(first.url, token, 4);
     // Until the queue has seen a fair number, so the kill lands mid-stream.
     await consumer.waitUntil((m) => m.length >= 80, 60_000);
     const killed = await first.stop('SIGKILL');
@@ -95,7 +51,7 @@ describe.skipIf(missing !== undefined)('the AMQP bridge across a SIGKILL of resu
     const beforeRestart = consumer.messages.length;
 
     const second = await serve(env);
-    const more = writers(second.url, token, 2);
+    const more = flipWriters(second.url, token, 2);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await more.stop();
 

@@ -7,65 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusListener, type BusMessage } from '../helpers/bus.ts';
-import { createStore, freePort, killAll, postGraphQL, serve, type Served, type Store } from '../cli/process.ts';
-
-const Record = `
-  mutation CrashRecord($input: RecordResultInput!) {
-    recordResult(input: $input) { emitted }
-  }
-`;
-
-const Emissions = `
-  query CrashEmissions($after: String) {
-    emissions(first: 500, after: $after) { edges { node { seq msgId } } pageInfo { hasNextPage endCursor } }
-  }
-`;
-
-interface EmissionsPage {
-  emissions: { edges: Array<{ node: { seq: number; msgId: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
-}
-
-async function allEmissions(url: string): Promise<Array<{ seq: number; msgId: string }>> {
-  const found: Array<{ seq: number; msgId: string }> = [];
-  let after: string | null = null;
-  for (;;) {
-    const response = await postGraphQL(url, Emissions, { after });
-    const page = response.data as EmissionsPage | undefined;
-    if (!page) throw new Error(`emissions query failed: ${JSON.stringify(response.errors)}`);
-    found.push(...page.emissions.edges.map((e) => e.node));
-    if (!page.emissions.pageInfo.hasNextPage) return found;
-    after = page.emissions.pageInfo.endCursor;
-  }
-}
-
-const TOKEN = /created the first API token "default" \(shown only this once\):\n\n {4}(rb_[A-Za-z0-9_-]{43})\n/;
-
-/** Records flips on `keys` builds, one writer per key, until `stop()`; counts acknowledged results. */
-function writers(url: string, token: string, keys: number) {
-  let running = true;
-  let acknowledged = 0;
-  const loops = Array.from({ length: keys }, async (_, k) => {
-    for (let n = 0; running; n++) {
-      const input = { testcase: 'dist.depcheck', item: `crash-${k}-1.0-1.fc26`, type: 'koji_build', outcome: n % 2 === 0 ? 'PASSED' : 'FAILED' };
-      try {
-        const response = await postGraphQL(url, Record, { input }, token);
-        if (response.data) acknowledged++;
-      } catch {
-        // The server is gone; the loop ends with `stop()`.
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
-  });
-  return {
-    get acknowledged() {
-      return acknowledged;
-    },
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-}
+import { createStore, freePort, killAll, serve, type Served, type Store } from '../cli/process.ts';
+import { allEmissions, FIRST_TOKEN, flipWriters } from '../helpers/crash.ts';
 
 describe('the bridge across a SIGKILL of resultsbus serve', () => {
   let store: Store;
@@ -89,12 +32,12 @@ describe('the bridge across a SIGKILL of resultsbus serve', () => {
 
   it('every emission reaches the subscriber at least once, re-sends byte-identical, none missing by msg_id', async () => {
     const first: Served = await serve(env);
-    const token = TOKEN.exec(first.stdout())?.[1];
+    const token = FIRST_TOKEN.exec(first.stdout())?.[1];
     expect(token, first.stdout()).toBeDefined();
     if (token === undefined || first.fedmsgEndpoint === undefined) throw new Error(`no token or bus: ${first.stdout()}`);
     bus = await BusListener.connect(first.fedmsgEndpoint);
 
-    const load = writers(first.url, token, 4);
+    const load = flipWriters(first.url, token, 4);
     // Until the bus has seen a fair number, so the kill lands mid-stream.
     await bus.waitFor(40, 60_000);
     const killed = await first.stop('SIGKILL');
@@ -103,7 +46,7 @@ describe('the bridge across a SIGKILL of resultsbus serve', () => {
     const beforeRestart = bus.messages.length;
 
     const second = await serve(env);
-    const more = writers(second.url, token, 2);
+    const more = flipWriters(second.url, token, 2);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await more.stop();
 

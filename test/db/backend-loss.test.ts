@@ -12,6 +12,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusListener } from '../helpers/bus.ts';
 import { engine } from '../helpers/database.ts';
+import { FIRST_TOKEN as TOKEN } from '../helpers/crash.ts';
 import { random } from '../helpers/random.ts';
 import { expectRuleHeld, keyResults, type Querier } from '../helpers/rule.ts';
 import { createStore, freePort, killAll, postGraphQL, serve, type Served, type Store } from '../cli/process.ts';
@@ -20,7 +21,6 @@ const RECORD = `mutation ($input: RecordResultInput!) {
   recordResult(input: $input) { emitted result { resultId } emission { seq } }
 }`;
 
-const TOKEN = /created the first API token "default" \(shown only this once\):\n\n {4}(rb_[A-Za-z0-9_-]{43})\n/;
 const KEYS = 6;
 const itemOf = (k: number): string => `loss-${k}-1.0-1.fc26`;
 
