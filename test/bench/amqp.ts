@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ChannelModel, connect } from 'amqplib';
 import { Api, transportFromEnv } from './client.ts';
-import { Consumer, ports, signing } from './bridge.ts';
+import { Consumer, ports, signing, storeEmissions } from './bridge.ts';
 import { pacedLoop, type PacedResult } from './load.ts';
 import { createBenchDatabase, processCpu, type ServerChild, startServerChild } from './server.ts';
 import { Samples } from './stats.ts';
@@ -183,18 +183,7 @@ export async function amqpThroughput(baseUrl: string, options: { emissions: numb
   let queue: QueueConsumer | undefined;
   try {
     const base = { RESULTSBUS_TOPIC_PREFIX: topicPrefix, RESULTSBUS_PUBLIC_URL: 'https://resultsdb.example.org' };
-    server = await startServerChild({ databaseUrl: db.url, nodeArgs: options.nodeArgs, env: base });
-    const token = server.token;
-    const api = new Api(server.url, token, transportFromEnv());
-    const work = new Workload({ testcases: 50, builds: 2000, flip: 1 });
-    for (let done = 0; done < options.emissions; ) {
-      const n = Math.min(500, options.emissions - done);
-      await api.recordMany(Array.from({ length: n }, (_, i) => work.input((done + i) % work.keys)));
-      done += n;
-    }
-    api.close();
-    await server.stop();
-    server = undefined;
+    const token = await storeEmissions(db, options.emissions, { nodeArgs: options.nodeArgs, env: base });
     queue = await QueueConsumer.start(topicPrefix);
     const name = `bench-amqp-${randomBytes(3).toString('hex')}`;
     server = await startServerChild({

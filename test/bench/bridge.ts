@@ -14,7 +14,7 @@ import { Subscriber } from 'zeromq';
 import { freePort } from '../cli/process.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { pacedLoop, type PacedResult } from './load.ts';
-import { createBenchDatabase, processCpu, type ServerChild, startServerChild } from './server.ts';
+import { type BenchDatabase, createBenchDatabase, processCpu, type ServerChild, startServerChild } from './server.ts';
 import { Samples } from './stats.ts';
 import { Workload } from './workload.ts';
 
@@ -189,19 +189,7 @@ export async function bridgeThroughput(
   const db = await createBenchDatabase(baseUrl);
   let server: ServerChild | undefined;
   try {
-    server = await startServerChild({ databaseUrl: db.url, nodeArgs: options.nodeArgs });
-    const token = server.token;
-    const api = new Api(server.url, token, transportFromEnv());
-    // Distinct keys first (each emits as the first result of its key), then flips.
-    const work = new Workload({ testcases: 50, builds: 2000, flip: 1 });
-    for (let done = 0; done < options.emissions; ) {
-      const n = Math.min(500, options.emissions - done);
-      await api.recordMany(Array.from({ length: n }, (_, i) => work.input((done + i) % work.keys)));
-      done += n;
-    }
-    api.close();
-    await server.stop();
-    server = undefined;
+    const token = await storeEmissions(db, options.emissions, { nodeArgs: options.nodeArgs });
     const runs: BridgeThroughputRun[] = [];
     for (const signed of [false, true]) {
       const env = { ...(await ports()), RESULTSBUS_BRIDGE: 'on', RESULTSBUS_BRIDGE_NAME: signed ? 'bench-signed' : 'bench-unsigned', ...signing(signed) };
@@ -232,5 +220,27 @@ export async function bridgeThroughput(
   } finally {
     await server?.stop();
     await db.drop();
+  }
+}
+
+/**
+ * Records `emissions` results that each emit (distinct keys first, each the
+ * first result of its key, then flips), through a server that is stopped
+ * again; returns its token for the servers that follow.
+ */
+export async function storeEmissions(db: BenchDatabase, emissions: number, options: { nodeArgs?: string[]; env?: Record<string, string> }): Promise<string> {
+  const server = await startServerChild({ databaseUrl: db.url, nodeArgs: options.nodeArgs, env: options.env });
+  try {
+    const api = new Api(server.url, server.token, transportFromEnv());
+    const work = new Workload({ testcases: 50, builds: 2000, flip: 1 });
+    for (let done = 0; done < emissions; ) {
+      const n = Math.min(500, emissions - done);
+      await api.recordMany(Array.from({ length: n }, (_, i) => work.input((done + i) % work.keys)));
+      done += n;
+    }
+    api.close();
+    return server.token;
+  } finally {
+    await server.stop();
   }
 }
