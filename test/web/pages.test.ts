@@ -268,6 +268,22 @@ describe('the dashboard in a browser', () => {
     await screenshot(page, 'overview-failing-1280');
   });
 
+  it('a package with more builds than fit shows the newest 50 and how many there are; "Show older builds" adds the rest', async (ctx) => {
+    // One batch makes its new items in name order: zero-padded, the last made is 1.50.
+    const inputs = Array.from({ length: 51 }, (_, b) => ({ testcase: 'dist.rpmlint', item: `many-1.${String(b).padStart(2, '0')}-1.fc26`, type: 'koji_build', outcome: 'PASSED' }));
+    await server.data('mutation($inputs: [RecordResultInput!]!) { recordResults(inputs: $inputs) { results { resultId } } }', { inputs });
+    const page = await open(ctx, '/packages/many');
+    const columns = page.locator('table.grid thead th.build');
+    await expect.poll(() => columns.count()).toBe(50);
+    expect(await columns.first().innerText()).toBe('1.50-1.fc26');
+    expect(await page.locator('.grid-count').innerText()).toMatch(/^51 builds, the newest 50 shown; newest first;/);
+    await page.getByRole('button', { name: 'Show older builds' }).click();
+    await expect.poll(() => columns.count()).toBe(51);
+    expect(await columns.last().innerText()).toBe('1.00-1.fc26');
+    expect(await page.getByRole('button', { name: 'Show older builds' }).count()).toBe(0);
+    expect(await page.locator('.grid-count').innerText()).toMatch(/^51 builds; newest first;/);
+  });
+
   it('every page is readable at 400 px: nothing wider than the screen but the tables, which scroll in their own box', async (ctx) => {
     for (const [name, path, ready] of [
       ['overview', '/', 'table.emissions'],
