@@ -14,7 +14,7 @@ import { Dashboard } from '../../src/dashboard/assets.ts';
 import { CHROMIUM, offlineBrowser } from '../web/browser.ts';
 import { GRID, GRID_RECORD, gridInputs, packagePageLoads, scriptWeight, type ScriptWeight } from '../web/measure.ts';
 import { Api } from './client.ts';
-import { createBenchDatabase, startServerChild } from './server.ts';
+import { CpuMeter, createBenchDatabase, startServerChild } from './server.ts';
 
 export interface DashboardRun {
   /** Why nothing was measured (no chromium, no build); undefined when it was. */
@@ -22,6 +22,10 @@ export interface DashboardRun {
   weight?: ScriptWeight;
   loads: number[];
   best: number;
+  /** Per load: the page's renderer cpu, and the server's and its PostgreSQL backends' CPU (the mean of the loads), in ms. */
+  renderCpu: number[];
+  serverCpuMs: number;
+  postgresCpuMs: number;
   domContentLoaded: number;
   resources: number;
   /** The results stored, and how long storing them took, in s. */
@@ -33,7 +37,7 @@ export interface DashboardRun {
 }
 
 export async function dashboardLoad(baseUrl: string, options: { nodeArgs?: string[] }): Promise<DashboardRun> {
-  const empty = { loads: [], best: Number.NaN, domContentLoaded: 0, resources: 0, stored: 0, storeSeconds: 0, load: loadavg(), cores: availableParallelism() };
+  const empty = { loads: [], best: Number.NaN, renderCpu: [], serverCpuMs: 0, postgresCpuMs: 0, domContentLoaded: 0, resources: 0, stored: 0, storeSeconds: 0, load: loadavg(), cores: availableParallelism() };
   // The server serves the checkout's dist/web: measure only what the source builds.
   const problem = Dashboard.load().problem;
   if (problem !== undefined) return { ...empty, skipped: problem.msg };
@@ -50,7 +54,11 @@ export async function dashboardLoad(baseUrl: string, options: { nodeArgs?: strin
     for (let i = 0; i < inputs.length; i += 1000) await api.request(GRID_RECORD, { inputs: inputs.slice(i, i + 1000) });
     const storeSeconds = (performance.now() - t) / 1000;
     const load = loadavg();
+    const cpu = new CpuMeter(db, () => server.pid);
+    const start = await cpu.snapshot();
     const loads = await packagePageLoads(browser, server.url);
+    const used = await cpu.since(start);
+    // The warm-up load (/healthz) costs the server next to nothing: the CPU is the package page's.
     const columns = await loads.page.locator('table.grid thead th.build').count();
     if (columns !== GRID.builds) throw new Error(`the package page shows ${columns} builds, not ${GRID.builds}`);
     if (browser.outside.length > 0) throw new Error(`the page asked other hosts: ${browser.outside.join(', ')}`);
@@ -58,6 +66,9 @@ export async function dashboardLoad(baseUrl: string, options: { nodeArgs?: strin
       weight,
       loads: loads.loads,
       best: loads.best,
+      renderCpu: loads.renderCpu,
+      serverCpuMs: Math.round((1000 * used.server) / loads.loads.length),
+      postgresCpuMs: Math.round((1000 * used.postgres) / loads.loads.length),
       domContentLoaded: loads.domContentLoaded,
       resources: loads.resources,
       stored: inputs.length,

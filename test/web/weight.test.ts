@@ -38,10 +38,10 @@ describe('page weight', () => {
       needChromium(ctx);
       const url = server?.url ?? '';
       browser = await offlineBrowser([new URL(url).origin]);
-      const { loads, best, domContentLoaded, resources, page } = await packagePageLoads(browser, url);
+      const { loads, best, renderCpu, domContentLoaded, resources, page } = await packagePageLoads(browser, url);
       const budget = budgetMs(1_000);
       console.log(
-        `package page, ${GRID.builds} builds x ${GRID.testcases} testcases: first loads to the last cell in ${loads.join(', ')} ms (the last: DOMContentLoaded at ${domContentLoaded} ms, ${resources} resources); budget ${budget} ms at load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores`,
+        `package page, ${GRID.builds} builds x ${GRID.testcases} testcases: first loads to the last cell in ${loads.join(', ')} ms (the page's renderer cpu ${renderCpu.join(', ')} ms; the last: DOMContentLoaded at ${domContentLoaded} ms, ${resources} resources); budget ${budget} ms at load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} cores`,
       );
       expect(await page.locator('table.grid thead th.build').count()).toBe(GRID.builds);
       expect(await page.locator('table.grid thead th.build').first().innerText()).toBe(`1.${GRID.builds - 1}-1.fc26`);
