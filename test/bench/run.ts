@@ -203,9 +203,14 @@ class Bench {
   }
 
   /** recordResult over HTTP, closed loop, keys among the first `keys`. */
-  async http(durationMs: number, keys: number, warmupMs = this.scale.warmupMs, clients = HTTP_CLIENTS): Promise<{ load: LoadResult; cpu: CpuReport }> {
+  /** The same API through yoga's full road (an Accept the short road does not take). */
+  fullRoad(): Api {
+    return new Api(this.server.url, this.server.token, transportFromEnv(), 'application/graphql-response+json');
+  }
+
+  async http(durationMs: number, keys: number, warmupMs = this.scale.warmupMs, clients = HTTP_CLIENTS, api = this.api): Promise<{ load: LoadResult; cpu: CpuReport }> {
     const send = async (): Promise<void> => {
-      await this.api.recordOne(this.work.input(this.work.randomKey(keys)));
+      await api.recordOne(this.work.input(this.work.randomKey(keys)));
     };
     await closedLoop({ clients, durationMs: warmupMs, perRequest: 1, send });
     const start = await this.cpu.snapshot();
@@ -673,6 +678,17 @@ async function recordingPhases(open: (role: string) => Promise<Bench>, chosen: S
       results.push(
         `recordResult over HTTP, ${HTTP_CLIENTS} clients (store ${count(stored)}, ${count(large.work.keys)} keys): ${rate(r)} results/s (target >= ${TARGETS.httpRate}) ${verdict(r >= TARGETS.httpRate && load.errors === 0)}  p50 ${ms(load.latency.percentile(50))} p99 ${ms(load.latency.percentile(99))} (target <= ${TARGETS.httpP99} ms) ${verdict(load.latency.percentile(99) <= TARGETS.httpP99)}${load.errors ? `  ${load.errors} ERRORS` : ''}`,
         `  cpu per result, server + postgres: ${perResult.toFixed(3)} ms (target <= ${TARGETS.httpCpu}) ${verdict(perResult <= TARGETS.httpCpu)}`,
+      );
+      // The short road for JSON POSTs (src/graphql/http.ts) against yoga's
+      // full road, right after, with group commit sharing the database's cost.
+      const fullApi = large.fullRoad();
+      const full = await large.http(sc.httpMs, large.work.keys, sc.warmupMs, HTTP_CLIENTS, fullApi);
+      fullApi.close();
+      const fullRate = full.load.results / full.load.seconds;
+      note(`yoga's full road (Accept: application/graphql-response+json): ${rate(fullRate)} results/s ${loadLine(full.load)}`);
+      note(formatCpu(full.cpu, full.load.results));
+      results.push(
+        `  short road vs yoga's full road, ${HTTP_CLIENTS} clients: ${rate(r)} vs ${rate(fullRate)} results/s (ratio ${(r / fullRate).toFixed(2)}), server cpu per result ${((1000 * cpu.server) / load.results).toFixed(3)} vs ${((1000 * full.cpu.server) / full.load.results).toFixed(3)} ms`,
       );
       // One client, one call after the other: every call a group of its own,
       // so this is what group commit costs a lone caller.
