@@ -12,9 +12,21 @@ import { createHash } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import { canonicalJson, type JsonValue } from '../fedmsg/canonical.ts';
 import type { EmissionForBus } from '../fedmsg/envelope.ts';
+import { nameOfNvr, NVR_TYPE, packageOf } from '../items/package.ts';
 
-/** The schema consumers look up; no schema package of ours exists, so they fall back to the base schema. */
+/**
+ * The schema consumers look up. ResultsDB publishes its messages as
+ * fedora-messaging's own `Message` class, whose entry point is
+ * `base.message`: there is no schema package for these topics.
+ */
 export const SCHEMA = 'base.message';
+/**
+ * The distribution the schema comes from: fedora-messaging (3.6 and later)
+ * writes it beside the schema of every message whose class it found in an
+ * installed package, `base.message` included, so a consumer that lacks a
+ * schema can say what to install.
+ */
+export const SCHEMA_PACKAGE = 'fedora_messaging';
 /** fedora-messaging's INFO: results are not problems by themselves. */
 export const SEVERITY_INFO = 20;
 
@@ -40,7 +52,11 @@ export interface AmqpMessage {
 }
 
 export interface MessageSettings {
-  /** `priority`, property and header. @default 0 */
+  /**
+   * `priority`, property and header: one for every message, as
+   * fedora-messaging's `publish_priority` setting gives it (ResultsDB sets
+   * none of its own per message). @default 0
+   */
   priority?: number;
 }
 
@@ -50,27 +66,45 @@ export function sentAt(timestamp: number): string {
 }
 
 /**
- * The package a build result concerns: a `koji_build` item is an NVR, and
- * the package is its name (all but the last two `-` parts). Other subjects
- * (an update, a compose) name no one package.
+ * The filter header of a result's subject, `fedora_messaging_<kind>_<name>`
+ * as fedora-messaging's `Message._filter_headers` writes them (FMN and other
+ * consumers filter on them without reading the body), for the item types
+ * whose names are N-V-Rs of one object of a kind it knows:
+ *
+ * - `koji_build`: the RPM package (`rpm`), the one rule of `Item.package`;
+ * - `redhat-container-image`: the container (`container`), its N-V-R's name;
+ * - `redhat-module`: the module (`module`), its N-S-V-C's name.
+ *
+ * A `bodhi_update` alias or a compose id names no package (an update's
+ * builds are not in the result), nor does any other type: no header.
  */
-export function packageOf(item: string, type: string): string | undefined {
-  if (type !== 'koji_build') return undefined;
-  const parts = item.split('-');
-  if (parts.length < 3) return undefined;
-  return parts.slice(0, -2).join('-');
+export function filterHeaderOf(type: string, item: string): string | undefined {
+  const kind = FILTER_KINDS.get(type);
+  if (kind === undefined) return undefined;
+  const name = kind === 'rpm' ? packageOf(type, item) : nameOfNvr(item);
+  if (name === null) return undefined;
+  const header = `fedora_messaging_${kind}_${name}`;
+  // A header name is an AMQP short string (255 bytes at most).
+  return Buffer.byteLength(header) <= 255 ? header : undefined;
 }
 
-/** The headers fedora-messaging writes, in its order, with the package filter header when there is one. */
-function headersOf(timestamp: number, priority: number, pkg: string | undefined): AmqpProperties['headers'] {
+const FILTER_KINDS = new Map<string, 'rpm' | 'container' | 'module'>([
+  [NVR_TYPE, 'rpm'],
+  ['redhat-container-image', 'container'],
+  ['redhat-module', 'module'],
+]);
+
+/** The headers fedora-messaging writes, in its order, with the subject's filter header when it has one. */
+function headersOf(timestamp: number, priority: number, subject: { item: string; type: string } | undefined): AmqpProperties['headers'] {
   const headers: AmqpProperties['headers'] = {
     fedora_messaging_schema: SCHEMA,
+    fedora_messaging_schema_package: SCHEMA_PACKAGE,
     'sent-at': sentAt(timestamp),
     fedora_messaging_severity: SEVERITY_INFO,
     priority,
   };
-  // A header name is an AMQP short string (255 bytes at most).
-  if (pkg !== undefined && Buffer.byteLength(`fedora_messaging_rpm_${pkg}`) <= 255) headers[`fedora_messaging_rpm_${pkg}`] = true;
+  const filter = subject && filterHeaderOf(subject.type, subject.item);
+  if (filter !== undefined) headers[filter] = true;
   return headers;
 }
 
@@ -92,7 +126,7 @@ function message(seq: number, routingKey: string, body: Buffer, messageId: strin
       deliveryMode: 2,
       messageId,
       priority,
-      headers: headersOf(timestamp, priority, subject && packageOf(subject.item, subject.type)),
+      headers: headersOf(timestamp, priority, subject),
     },
   };
 }

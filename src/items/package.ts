@@ -21,8 +21,13 @@ export const NVR_TYPE = 'koji_build';
 /** Name, then version and release: the last two `-`-separated parts, neither empty. */
 const NVR = /^(.+)-[^-]+-[^-]+$/s;
 
+/** The name part of an N-V-R (`perl-Specio` for `perl-Specio-0.25-1.fc26`); null when `nvr` is none. */
+export function nameOfNvr(nvr: string): string | null {
+  return NVR.exec(nvr)?.[1] ?? null;
+}
+
 /** The package of an item of `type` named `name`; null when it is no `koji_build` or its name is no N-V-R. */
 export function packageOf(type: string | null, name: string | null): string | null {
   if (type !== NVR_TYPE || name === null) return null;
-  return NVR.exec(name)?.[1] ?? null;
+  return nameOfNvr(name);
 }

@@ -194,6 +194,11 @@ export class RestApi {
 
   /** The body as a JSON object, within the app's body size limit. */
   private async body(req: RestRequest): Promise<Record<string, unknown>> {
+    return jsonObject(await this.bodyText(req));
+  }
+
+  /** The body's text, within the app's body size limit. */
+  private async bodyText(req: RestRequest): Promise<string> {
     const { maxBodyBytes } = this.services.config;
     const length = req.raw.headers['content-length'];
     if (length !== undefined && Number(length) > maxBodyBytes) {
@@ -201,7 +206,7 @@ export class RestApi {
     }
     const body = await readBody(req.raw, maxBodyBytes);
     if (body === undefined) throw refuse(413, `the request body is over ${maxBodyBytes} bytes (RESULTSBUS_MAX_BODY_BYTES)`);
-    return jsonObject(body.toString('utf8'));
+    return body.toString('utf8');
   }
 
   /** Writes need what GraphQL's mutations need (or nothing, with RESULTSBUS_WRITE_AUTH=none). */
@@ -252,7 +257,8 @@ export class RestApi {
 
   private async createResult(req: RestRequest): Promise<Answer> {
     await this.authorize(req);
-    const { input, testcase, groups } = resultBody(await this.body(req), this.outcomes);
+    const text = await this.bodyText(req);
+    const { input, testcase, groups } = resultBody(jsonObject(text), text, this.outcomes);
     const { db, recorder } = this.services;
     // What the recorder does not keep (the testcase's ref_url, the groups'
     // descriptions) first: a result is never recorded without it.

@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UserError } from '../errors.ts';
-import { checkName, checkRefUrl, checkStorable, type RecordResultInput, validateResultInput } from '../results/validate.ts';
+import { checkName, checkRefText, checkStorable, type RecordResultInput, validateResultInput } from '../results/validate.ts';
 import { invalid, refuse, type ValidationIssue } from './http.ts';
+import { parsePython, type PyValue, pyRepr, pyStr, toPlain } from './python.ts';
 
 /** A group of a result or of `POST /groups`: `undefined` fields are left as they are. */
 export interface GroupSpec {
@@ -32,27 +33,33 @@ type Json = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The JSON body, or ResultsDB's 400 for one that is not a JSON object. */
+/**
+ * The JSON body, or ResultsDB's 400 for one that is not a JSON object. What
+ * Python's `json.loads` takes beyond JSON (`NaN`, `Infinity`) is taken too.
+ */
 export function jsonObject(text: string): Json {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw refuse(400, 'Bad request: the body is not JSON');
+    try {
+      parsed = toPlain(parsePython(text));
+    } catch {
+      throw refuse(400, 'Bad request: the body is not JSON');
+    }
   }
   if (!isObject(parsed)) throw invalid([{ loc: [], msg: 'Input should be a valid dictionary', type: 'dict_type', input: parsed }]);
   return parsed;
 }
 
-/** Python's `repr` of what a client may send, for ResultsDB's messages. */
-function pyRepr(value: unknown): string {
-  if (typeof value === 'string') return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-  if (value === null || value === undefined) return 'None';
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
-  return String(value);
+/** A value of the parsed body as Python sees it, for `%r` in ResultsDB's messages (a whole number as an int). */
+function fromPlain(value: unknown): PyValue {
+  if (typeof value === 'string') return { kind: 'str', value };
+  if (typeof value === 'boolean') return { kind: 'bool', value };
+  if (typeof value === 'number') return Number.isInteger(value) ? { kind: 'int', digits: String(value) } : { kind: 'float', value };
+  if (Array.isArray(value)) return { kind: 'list', items: value.map(fromPlain) };
+  if (isObject(value)) return { kind: 'dict', entries: new Map(Object.entries(value).map(([k, v]) => [k, fromPlain(v)])) };
+  return { kind: 'none' };
 }
 
 function optionalString(body: Json, key: string, issues: ValidationIssue[]): string | null | undefined {
@@ -147,7 +154,7 @@ function submitTimeOf(body: Json, issues: ValidationIssue[]): string | null {
   if (out === undefined) {
     issues.push({
       loc: ['submit_time'],
-      msg: `Value error, Expected timestamp in milliseconds or datetime (in format YYYY-MM-DDTHH:MM:SS.ffffff), got ${pyRepr(v)}`,
+      msg: `Value error, Expected timestamp in milliseconds or datetime (in format YYYY-MM-DDTHH:MM:SS.ffffff), got ${pyRepr(fromPlain(v))}`,
       type: 'value_error',
       input: v,
     });
@@ -156,20 +163,30 @@ function submitTimeOf(body: Json, issues: ValidationIssue[]): string | null {
   return out;
 }
 
-/** One data value as ResultsDB stores it: strings as they are, numbers and the like as Python's `str` writes them. */
-function dataValue(key: string, v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return pyRepr(v);
-  throw refuse(400, `data.${key}: must be a string, a number, a boolean or a list of them; nested objects and lists are not supported`);
+/**
+ * `data` as ResultsDB stores it (`create_result`): a string as it is, each
+ * member of a list as a value of its own, anything else as Python's
+ * `str()` of it (`3`, `1.0`, `True`, `None`, `{'a': 1}`, a list inside a
+ * list as `['a', 1]`); a key whose list is empty gets no row, and so is not
+ * there when the result is read.
+ *
+ * @param text the body's text: values other than strings are read again
+ *   from it as Python reads them (see python.ts)
+ */
+function dataOf(raw: Json, text: string): Record<string, string | string[]> {
+  const colons = Object.keys(raw).filter((k) => k.includes(':'));
+  if (colons.length > 0) throw refuse(400, `Colon not allowed in key name: ${pyRepr(fromPlain(colons))}`);
+  const strings = Object.values(raw).every((v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')));
+  const entries = strings ? (Object.entries(raw) as Array<[string, string | string[]]>) : pythonData(text);
+  return Object.fromEntries(entries.filter(([, v]) => typeof v === 'string' || v.length > 0));
 }
 
-/** `data` as stored: each value a string or a list of strings, key order and list order as sent. */
-function dataOf(raw: Json): Record<string, string | string[]> {
-  const colons = Object.keys(raw).filter((k) => k.includes(':'));
-  if (colons.length > 0) throw refuse(400, `Colon not allowed in key name: ${pyRepr(colons)}`);
-  return Object.fromEntries(
-    Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v.map((x: unknown) => dataValue(k, x)) : dataValue(k, v)]),
-  );
+/** `data`'s entries from the body's text, each value as ResultsDB stores it (see dataOf). */
+function pythonData(text: string): Array<[string, string | string[]]> {
+  const body = parsePython(text);
+  const data = body.kind === 'dict' ? body.entries.get('data') : undefined;
+  if (data?.kind !== 'dict') throw new Error('the body read again has no data object');
+  return [...data.entries].map(([k, v]) => [k, v.kind === 'list' ? v.items.map(pyStr) : pyStr(v)]);
 }
 
 /** The one value of `data.arch`; none when it has several (they are still the key's variant, from `data`). */
@@ -232,11 +249,12 @@ function checkGroup(g: GroupSpec, at: string | null): void {
   const field = (key: string): string => (at === null ? key : `${at}.${key}`);
   checkName(at ?? 'uuid', g.uuid);
   if (g.description) checkStorable(field('description'), g.description);
-  if (g.refUrl) checkRefUrl(field('ref_url'), g.refUrl);
+  if (g.refUrl) checkRefText(field('ref_url'), g.refUrl);
 }
 
 /** A `POST /results` body as the recorder's input, or ResultsDB's 400. */
-export function resultBody(body: Json, outcomes: readonly string[]): ResultBody {
+/** @param text the body's text, as `body` was parsed from */
+export function resultBody(body: Json, text: string, outcomes: readonly string[]): ResultBody {
   const issues: ValidationIssue[] = [];
   const outcome = outcomeOf(body, outcomes, issues);
   const testcase = testcaseOf(body, issues);
@@ -249,7 +267,7 @@ export function resultBody(body: Json, outcomes: readonly string[]): ResultBody 
   }
   const submittedAt = submitTimeOf(body, issues);
   if (issues.length > 0 || testcase === undefined) throw invalid(issues);
-  const data = isObject(rawData) ? dataOf(rawData) : {};
+  const data = isObject(rawData) ? dataOf(rawData, text) : {};
   // The subject (item and type) is the recorder's to derive from data
   // (src/results/subject.ts): `item` and `type`, or a compose's
   // `productmd.compose.id`, a container's `nvr`...; a result with none is
@@ -261,13 +279,14 @@ export function resultBody(body: Json, outcomes: readonly string[]): ResultBody 
     outcome,
     note,
     refUrl,
+    refUrlRule: 'text',
     data,
     groups: groups.map((g) => g.uuid),
     submittedAt,
   };
   try {
     validateResultInput('input', input, outcomes);
-    if (testcase.refUrl) checkRefUrl('testcase.ref_url', testcase.refUrl);
+    if (testcase.refUrl) checkRefText('testcase.ref_url', testcase.refUrl);
     groups.forEach((g, i) => checkGroup(g, `groups[${i}]`));
   } catch (error) {
     if (error instanceof UserError) throw refuse(400, restFieldError(error).message);
@@ -287,7 +306,7 @@ export function testcaseBody(body: Json): TestcaseSpec {
   if (issues.length > 0 || typeof name !== 'string') throw invalid(issues);
   try {
     checkName('name', name);
-    if (refUrl) checkRefUrl('ref_url', refUrl);
+    if (refUrl) checkRefText('ref_url', refUrl);
   } catch (error) {
     if (error instanceof UserError) throw refuse(400, error.message);
     throw error;

@@ -23,9 +23,21 @@ function offsetOf(paging: Paging): SQL {
   return sql`${Math.min(Math.max(paging.page, 0) * paging.limit, Number.MAX_SAFE_INTEGER)}::bigint`;
 }
 
-/** A text[] of `values` for `= ANY(...)` and `LIKE ANY(...)`. */
+/** `values` in PostgreSQL's array syntax, every element quoted (values hold no NUL: checkQuery). */
+function arrayLiteral(values: readonly string[]): string {
+  let out = '';
+  for (const v of values) out += `${out === '' ? '' : ','}"${v.replace(/[\\"]/g, '\\$&')}"`;
+  return `{${out}}`;
+}
+
+/**
+ * A text[] of `values` for `= ANY(...)` and `LIKE ANY(...)`: one parameter
+ * in array syntax. (Not a jsonb list turned into an array by a subquery:
+ * each of those is an InitPlan that the executor sets up on every run, and
+ * Greenwave's statement had nine.)
+ */
 function textArray(values: readonly string[]): SQL {
-  return sql`ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
+  return sql`${arrayLiteral(values)}::text[]`;
 }
 
 const NO_ARCH_DATA = sql`(r.arch = '' AND r.data ? 'arch')`;
@@ -126,8 +138,15 @@ function keyConditions(q: ResultsQuery): SQL | undefined {
 }
 
 const RESULT_COLUMNS = sql`r.id, r.outcome, r.note, r.ref_url, r.data::text AS data, to_json(r.groups)::text AS groups, r.arch,
-  to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS submit_time, r.submitted_at,
+  to_char(r.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS submit_time,
   t.name AS testcase, t.ref_url AS testcase_ref_url, i.name AS item, i.type AS type`;
+/** The columns `latestStatement`'s candidates carry, unformatted: of every candidate, only the winners are written out. */
+const CANDIDATE_COLUMNS = sql`r.id, r.outcome, r.note, r.ref_url, r.data, r.groups, r.arch, r.submitted_at,
+  t.name AS testcase, t.ref_url AS testcase_ref_url, i.name AS item, i.type AS type`;
+/** `RESULT_COLUMNS` of the winners among the candidates (`latest`). */
+const LATEST_COLUMNS = sql`latest.id, latest.outcome, latest.note, latest.ref_url, latest.data::text AS data, to_json(latest.groups)::text AS groups,
+  latest.arch, to_char(latest.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS submit_time,
+  latest.testcase, latest.testcase_ref_url, latest.item, latest.type`;
 // A result with no subject has no item.
 const RESULT_FROM = sql`results r JOIN testcases t ON t.id = r.testcase_id LEFT JOIN items i ON i.id = r.item_id`;
 
@@ -256,12 +275,12 @@ export function compiledLatest(q: ResultsQuery, variantKeys: readonly string[]):
     const values = new Map<string, (x: ResultsQuery) => unknown>([
       [`${slot('start')}Z`, (x) => `${x.since.start}Z`],
       [`${slot('end')}Z`, (x) => `${x.since.end}Z`],
-      [JSON.stringify([slot('groups')]), (x) => JSON.stringify(x.groups)],
-      [JSON.stringify([slot('testcases')]), (x) => JSON.stringify(x.testcases)],
-      [JSON.stringify([slot('testcasesLike')]), (x) => JSON.stringify(x.testcasesLike.map(likePattern))],
+      [arrayLiteral([slot('groups')]), (x) => arrayLiteral(x.groups)],
+      [arrayLiteral([slot('testcases')]), (x) => arrayLiteral(x.testcases)],
+      [arrayLiteral([slot('testcasesLike')]), (x) => arrayLiteral(x.testcasesLike.map(likePattern))],
       ...q.data.map((f, i): [string, (x: ResultsQuery) => unknown] => [
-        JSON.stringify([slot(`data${i}`)]),
-        (x) => JSON.stringify(f.like ? (x.data[i]?.values ?? []).map(likePattern) : (x.data[i]?.values ?? [])),
+        arrayLiteral([slot(`data${i}`)]),
+        (x) => arrayLiteral(f.like ? (x.data[i]?.values ?? []).map(likePattern) : (x.data[i]?.values ?? [])),
       ]),
     ]);
     const { sql: text, params } = dialect.sqlToQuery(latestStatement(probe, variantKeys));
@@ -313,9 +332,9 @@ function sharedByState(key: string, variantKeys: readonly string[]): boolean {
   return key === 'item' || key === 'type' || variantKeys.includes(key);
 }
 
-/** Whether `latestStatement` answers from each task state's newest result (see there). */
+/** Whether `latestStatement` answers from each task state's newest result (see there): the query names items, and keeps apart only keys a state shares. */
 function perStateLatest(q: ResultsQuery, variantKeys: readonly string[]): boolean {
-  return keyConditions(q) !== undefined && q.distinctOn.length > 0 && q.distinctOn.every((k) => sharedByState(k, variantKeys));
+  return q.data.some((f) => f.key === 'item') && q.distinctOn.length > 0 && q.distinctOn.every((k) => sharedByState(k, variantKeys));
 }
 
 /**
@@ -341,8 +360,10 @@ function perStateLatest(q: ResultsQuery, variantKeys: readonly string[]): boolea
 export function latestStatement(q: ResultsQuery, variantKeys: readonly string[]): SQL {
   const onKeys = keyConditions(q);
   const perState = onKeys !== undefined && perStateLatest(q, variantKeys);
-  // Each candidate with the columns of the answer and, per `_distinct_on` key, its values as a jsonb list.
-  const columns = sql.join([RESULT_COLUMNS, ...q.distinctOn.map((key, n) => sql`${dataList(key)} AS ${sql.raw(`l${n}`)}`)], sql`, `);
+  // Each candidate with its columns unformatted and, per `_distinct_on` key, its values as a jsonb list.
+  const columns = sql.join([CANDIDATE_COLUMNS, ...q.distinctOn.map((key, n) => sql`${dataList(key)} AS ${sql.raw(`l${n}`)}`)], sql`, `);
+  const testcases = testcaseMatch(q, sql`t.name`);
+  // A result has no task state exactly when it has no item (src/results/record.ts), so its item and type are in `data` only.
   const candidates = perState
     ? sql`SELECT ${columns} FROM items i JOIN task_states ts ON ts.item_id = i.id JOIN testcases t ON t.id = ts.testcase_id
           CROSS JOIN LATERAL (
@@ -352,33 +373,41 @@ export function latestStatement(q: ResultsQuery, variantKeys: readonly string[])
           WHERE ${onKeys}
           UNION ALL
           SELECT ${columns} FROM ${RESULT_FROM}
-          WHERE r.task_state_id IS NULL AND ${subjectlessItem(q)} AND ${conditions(q, { outcomes: false })}`
+          WHERE r.task_state_id IS NULL AND r.item_id IS NULL AND ${subjectlessKeys(q)}
+            AND ${conditions(q, { outcomes: false, keys: false })}${testcases === undefined ? sql`` : sql` AND (${testcases})`}`
     : sql`SELECT ${columns} FROM ${RESULT_FROM} WHERE ${conditions(q, { outcomes: false })}`;
   if (q.distinctOn.length === 0) {
-    return sql`SELECT * FROM (
+    return sql`SELECT ${LATEST_COLUMNS} FROM (
             SELECT c.*, rank() OVER (PARTITION BY c.testcase ORDER BY c.submitted_at DESC) AS newest FROM (${candidates}) c
-          ) latest WHERE newest = 1 ORDER BY submitted_at DESC, id DESC`;
+          ) latest WHERE latest.newest = 1 ORDER BY latest.submitted_at DESC, latest.id DESC`;
   }
   const values = q.distinctOn.map((_, n) => ({
     join: sql.raw(`LEFT JOIN LATERAL jsonb_array_elements_text(c.l${n}) v${n}(value) ON true`),
     column: sql.raw(`v${n}.value`),
-    name: sql.raw(`k${n}`),
+    name: sql.raw(`latest.k${n}`),
+    alias: sql.raw(`k${n}`),
   }));
   const groups = [sql`c.testcase`, ...values.map((v) => v.column)];
   // ResultsDB sorts the groups' winners by submit_time with a stable sort, so
   // ties keep the DISTINCT ON order: testcase name, then the values.
-  return sql`SELECT * FROM (
-          SELECT DISTINCT ON (${sql.join(groups, sql`, `)}) c.*, ${sql.join(values.map((v) => sql`${v.column} AS ${v.name}`), sql`, `)}
+  return sql`SELECT ${LATEST_COLUMNS} FROM (
+          SELECT DISTINCT ON (${sql.join(groups, sql`, `)}) c.*, ${sql.join(values.map((v) => sql`${v.column} AS ${v.alias}`), sql`, `)}
           FROM (${candidates}) c ${sql.join(values.map((v) => v.join), sql` `)}
           ORDER BY ${sql.join(groups, sql`, `)}, c.submitted_at DESC, c.id DESC
-        ) latest ORDER BY submitted_at DESC, testcase, ${sql.join(values.map((v) => v.name), sql`, `)}`;
+        ) latest ORDER BY latest.submitted_at DESC, latest.testcase, ${sql.join(values.map((v) => v.name), sql`, `)}`;
 }
 
-/** For results with no subject: the query's `item` filters on `data.item` (an exact one through `results_subjectless_item_idx`). */
-function subjectlessItem(q: ResultsQuery): SQL {
-  const items = q.data.filter((f) => f.key === 'item');
+/**
+ * For results with no subject: the query's `item` and `type` filters on
+ * `data` (an exact `item` through `results_subjectless_item_idx`, whose
+ * expression names the key as a literal, so the key here is one too).
+ */
+function subjectlessKeys(q: ResultsQuery): SQL {
   return sql.join(
-    items.map((f) => storedMatch(f, textArray(f.like ? f.values.map(likePattern) : f.values))),
+    q.data.filter(onItem).map((f) => {
+      const values = textArray(f.like ? f.values.map(likePattern) : f.values);
+      return f.like ? storedMatch(f, values) : sql`(r.data -> ${keyLiteral(f.key)}) ?| ${values}`;
+    }),
     sql` AND `,
   );
 }

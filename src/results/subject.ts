@@ -76,7 +76,8 @@ function oneName(data: ResultData, key: string): string | undefined {
   if (!Object.hasOwn(data, key)) return undefined;
   const raw = data[key];
   const value = typeof raw === 'string' ? raw : raw?.length === 1 ? raw[0] : undefined;
-  if (value === undefined || value.trim() === '' || NAME_CONTROL.test(value) || [...value].length > 255) return undefined;
+  // A string of 255 UTF-16 units or fewer has no more characters: most need no count.
+  if (value === undefined || value.trim() === '' || NAME_CONTROL.test(value) || (value.length > 255 && [...value].length > 255)) return undefined;
   return value;
 }
 

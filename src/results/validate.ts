@@ -38,6 +38,12 @@ export interface RecordResultInput {
   outcome: string;
   note?: string | null | undefined;
   refUrl?: string | null | undefined;
+  /**
+   * What `refUrl` may be: `url`, an absolute http(s) URL (GraphQL, the CLI);
+   * `text`, any text, as ResultsDB's REST API takes it (its clients send
+   * paths and other schemes too). Not a GraphQL field. @default 'url'
+   */
+  refUrlRule?: 'url' | 'text' | undefined;
   data?: unknown;
   /**
    * The variant's values, as `TaskState.variant` shows them: each entry is
@@ -154,6 +160,15 @@ function checkData(field: string, value: unknown): ResultData {
   return data;
 }
 
+/**
+ * A `ref_url` as ResultsDB takes it: any text that can be stored (no NUL, no
+ * lone surrogate), control characters included, within the length limit.
+ */
+export function checkRefText(field: string, value: string): string {
+  checkText(field, value, LIMITS.refUrl);
+  return value;
+}
+
 export function checkRefUrl(field: string, value: string): string {
   checkText(field, value, LIMITS.refUrl);
   // `new URL` would quietly drop a tab or line break; the stored URL is what was sent.
@@ -219,8 +234,8 @@ export function validateResultInput(
     }
     note = input.note;
   }
-  const refUrl =
-    input.refUrl === undefined || input.refUrl === null ? null : checkRefUrl(`${field}.refUrl`, input.refUrl);
+  const checkRef = input.refUrlRule === 'text' ? checkRefText : checkRefUrl;
+  const refUrl = input.refUrl === undefined || input.refUrl === null ? null : checkRef(`${field}.refUrl`, input.refUrl);
   const data = checkData(`${field}.data`, input.data);
   if (input.variant !== undefined && input.variant !== null) arch = applyVariant(`${field}.variant`, input.variant, arch, data, rules.variantKeys);
   const groups = [...(input.groups ?? [])];

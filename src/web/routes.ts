@@ -42,16 +42,3 @@ export function packageUrl(name: string): string {
 export function testcaseUrl(name: string): string {
   return `/testcases/${encodeURIComponent(name)}`;
 }
-
-/**
- * The package of a build NVR: what is left after the version and release,
- * `perl-Specio` of `perl-Specio-0.25-1.fc26`. Undefined when the name has no
- * two dashes to strip (an update alias, a compose id). Until the API gives an
- * item's package (issue 13, section 2), the dashboard derives it like this.
- */
-export function packageOf(nvr: string): string | undefined {
-  const parts = nvr.split('-');
-  if (parts.length < 3) return undefined;
-  const name = parts.slice(0, -2).join('-');
-  return name === '' ? undefined : name;
-}

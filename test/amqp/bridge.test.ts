@@ -124,6 +124,7 @@ describe.skipIf(missing !== undefined)('the AMQP bridge, end to end', () => {
         expect(m.properties.priority).toBe(0);
         expect(m.properties.headers).toEqual({
           fedora_messaging_schema: 'base.message',
+          fedora_messaging_schema_package: 'fedora_messaging',
           'sent-at': sentAt(fedmsg.envelope.timestamp),
           fedora_messaging_severity: 20,
           priority: 0,

@@ -15,7 +15,7 @@
  *   BENCH_SCALE             `quick` or `full` (as --quick)
  *   BENCH_FILL              results to fill the store to before the large-store phases (default 1,000,000)
  *   BENCH_AMQP_URL          the RabbitMQ of phase 9 (default amqp://guest:guest@127.0.0.1:5672)
- *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6,7,8,9` (default all; the seed and the fill run
+ *   BENCH_PHASES            comma-separated subset of `0,1,2,3,4,5,6,7,8,9,10` (default all; the seed and the fill run
  *                           with any of 1-4 and 8)
  *   BENCH_SERVER_NODE_ARGS  node flags for the server child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`
  *   BENCH_HTTP              `http` (node:http, keep-alive Agent; default) or `fetch` (see client.ts)
@@ -56,6 +56,11 @@
  *              every result a state change, with 1 and with 500 subscribers of `emissions { seq outcome item { name } }`:
  *              commit-to-subscriber latency, and transactions per emission (the same for both)
  *
+ *   10         the dashboard (issue 13 §3), on a database and server of its own; see dashboard.ts: 50 builds x 50
+ *              testcases of one package, the package page's first load in Debian's chromium (playwright-core; best of
+ *              three fresh contexts, navigation to the grid's last cell), and all its JavaScript gzipped, with the load
+ *              average. Needs a current build (npm run build:web) and /usr/bin/chromium, else it says why it did not run
+ *
  *   0          this machine with no resultsbus code: a bare node:http server driven by the same
  *              client (16 connections, the same bodies), and one-row commits on PostgreSQL from 16
  *              connections, plain and with a NOTIFY each; see ceilings.ts
@@ -69,6 +74,7 @@ import { EMISSIONS_CHANNEL } from '../../src/results/record.ts';
 import { amqpLatency, amqpThroughput, BENCH_AMQP_URL } from './amqp.ts';
 import { bridgeLatency, bridgeThroughput } from './bridge.ts';
 import { bareHttp, commitCeiling } from './ceilings.ts';
+import { dashboardLoad } from './dashboard.ts';
 import { FANOUT_BATCH, fanout } from './fanout.ts';
 import { Api, transportFromEnv } from './client.ts';
 import { addWindow, closedLoop, type LoadResult, type PacedResult, pacedLoop, pooled } from './load.ts';
@@ -101,6 +107,9 @@ const TARGETS = {
   fanoutP99: 100,
   idleSubscriptions: 1000,
   idleTransactionsPerSecond: 5,
+  /** Phase 10: the package page's first load with 50 x 50 cells, in ms, and all the dashboard's JavaScript gzipped, in KB. */
+  dashboardLoadMs: 1000,
+  dashboardScriptKb: 300,
 } as const;
 
 /** The paced rate of phase 4 (BENCH_PACED_RATE, for diagnosis; the target is judged at 500/s only). */
@@ -158,9 +167,9 @@ function scale(): Scale {
 
 function phases(): Set<string> {
   const raw = process.env['BENCH_PHASES'];
-  const all = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+  const all = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10'];
   const chosen = new Set(raw ? raw.split(',').map((s) => s.trim()) : all);
-  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of 0,1,2,3,4,5,6,7,8,9`);
+  for (const p of chosen) if (!all.includes(p)) throw new Error(`BENCH_PHASES: unknown phase ${p}; use some of ${all.join(',')}`);
   return chosen;
 }
 
@@ -595,6 +604,24 @@ async function main(): Promise<void> {
         const ok = big.latency.count > 0 && big.latency.percentile(99) <= TARGETS.fanoutP99 && big.missing === 0 && achieved >= TARGETS.pacedRate * 0.95 && flat;
         results.push(
           `${big.subscribers} subscribers of item { name }, ${rate(achieved)} emissions/s: commit-to-subscriber p99 ${ms(big.latency.percentile(99))} (target <= ${TARGETS.fanoutP99} ms), transactions per emission ${perEmission.map((x) => x.toFixed(2)).join(' with 1 subscriber, ')} with ${big.subscribers} (target: the same) ${verdict(ok)}  p50 ${ms(big.latency.percentile(50))}${big.missing ? `  ${count(big.missing)} of ${count(big.latency.count + big.missing)} frames MISSING` : ''}`,
+        );
+      }
+    }
+    if (chosen.has('10')) {
+      console.log(
+        `\n[10] the dashboard: the package page with 50 builds x 50 testcases, first load in chromium (best of 3 fresh contexts, navigation -> the grid's last cell); all its JavaScript gzipped`,
+      );
+      const r = await dashboardLoad(baseUrl, { nodeArgs });
+      const kb = r.weight === undefined ? Number.NaN : r.weight.total / 1024;
+      const load = `load average ${r.load.map((x) => x.toFixed(2)).join(' ')} on ${r.cores} cores`;
+      if (r.weight !== undefined) note(`JS: ${r.weight.files.map((f) => `${f.name} ${(f.gzipped / 1024).toFixed(1)} KB`).join(', ')}`);
+      if (r.skipped !== undefined) {
+        note(`not measured: ${r.skipped}`);
+        results.push(`dashboard package page first load: NOT RUN (${r.skipped})${r.weight === undefined ? '' : `; JS ${kb.toFixed(1)} KB gzipped (target < ${TARGETS.dashboardScriptKb} KB) ${verdict(kb < TARGETS.dashboardScriptKb)}`}`);
+      } else {
+        note(`stored ${count(r.stored)} results in ${r.storeSeconds.toFixed(1)} s; first loads ${r.loads.join(', ')} ms (the last: DOMContentLoaded at ${r.domContentLoaded} ms, ${r.resources} resources); ${load}`);
+        results.push(
+          `dashboard package page, 50 builds x 50 testcases, first load: ${r.best} ms (target < ${TARGETS.dashboardLoadMs} ms) ${verdict(r.best < TARGETS.dashboardLoadMs)}  loads ${r.loads.join(', ')} ms; JS ${kb.toFixed(1)} KB gzipped (target < ${TARGETS.dashboardScriptKb} KB) ${verdict(kb < TARGETS.dashboardScriptKb)}; ${load}`,
         );
       }
     }

@@ -168,6 +168,99 @@ describe('POST /results', () => {
   });
 });
 
+describe('data values and ref_urls as ResultsDB stores them', () => {
+  /**
+   * ResultsDB's `create_result` stores a string as it is, each member of a
+   * list as a row of its own, and anything else as `unicode(value)`, Python's
+   * `str()` of what `json.loads` read: the expected values below are what
+   * Python 3 writes for them (ints with every digit, floats as `repr`,
+   * dicts in the order sent, strings inside them as `repr`).
+   */
+  it('a nested object, a list inside a list, floats, big integers: stored and served as their Python str()', async () => {
+    // Raw text: JSON.stringify would turn 1.0 into 1 and lose digits of the big integer.
+    const raw = String.raw`{"testcase": "dist.values", "outcome": "PASSED",
+      "data": {"item": "values-1.0-1.fc40", "type": "koji_build",
+        "count": 3, "ratio": 1.0, "big": 12345678901234567890, "tiny": 1e-05, "small": 0.0001, "huge": 1e16, "neg": -0.0,
+        "ok": true, "nothing": null,
+        "nested": {"b": 1, "a": [1, "x", null], "1": "one", "q": "it's"},
+        "mixed": ["s", 2, 2.5, false, {"k": "v"}, ["a", "b"]],
+        "empty": [],
+        "quote": {"say": "\"hi\" and 'bye'", "nl": "a\nb\t\u0001", "nbsp": "\u00a0", "e": "\u00e9\u200b\ud83d\ude00", "back": "a\\b"},
+        "dup": {"k": 1, "k": 2}}}`;
+    const created = await post(server, '/api/v2.0/results', undefined, { raw });
+    expect(created.status, created.text).toBe(201);
+    const body = created.body as { id: number; data: unknown };
+    expect(body.data).toEqual({
+      big: ['12345678901234567890'],
+      count: ['3'],
+      dup: ["{'k': 2}"],
+      huge: ['1e+16'],
+      item: ['values-1.0-1.fc40'],
+      mixed: ['s', '2', '2.5', 'False', "{'k': 'v'}", "['a', 'b']"],
+      neg: ['-0.0'],
+      nested: [`{'b': 1, 'a': [1, 'x', None], '1': 'one', 'q': "it's"}`],
+      nothing: ['None'],
+      ok: ['True'],
+      quote: [String.raw`{'say': '"hi" and \'bye\'', 'nl': 'a\nb\t\x01', 'nbsp': '\xa0', 'e': 'é\u200b😀', 'back': 'a\\b'}`],
+      ratio: ['1.0'],
+      small: ['0.0001'],
+      tiny: ['1e-05'],
+      type: ['koji_build'],
+      // `"empty": []` stores no row, so ResultsDB serves no such key.
+    });
+    const read = await get(server, `/api/v2.0/results/${body.id}`);
+    expect(read.text).toBe(created.text);
+    // A stored str() is a value like any other: the data filter finds it.
+    const found = await get(server, `/api/v2.0/results?testcases=dist.values&mixed=${encodeURIComponent("{'k': 'v'}")}`);
+    expect((found.body as { data: Array<{ id: number }> }).data.map((r) => r.id)).toEqual([body.id]);
+  });
+
+  it("NaN and Infinity, which Python's json.loads reads (and json.dumps writes): stored as nan, inf, -inf", async () => {
+    const raw = '{"testcase": "dist.values", "outcome": "INFO", "data": {"item": "values-1.0-1.fc40", "type": "koji_build", "x": NaN, "y": [Infinity, -Infinity]}}';
+    const created = await post(server, '/api/v2.0/results', undefined, { raw });
+    expect(created.status, created.text).toBe(201);
+    expect((created.body as { data: unknown }).data).toEqual({ item: ['values-1.0-1.fc40'], type: ['koji_build'], x: ['nan'], y: ['inf', '-inf'] });
+  });
+
+  it.each([
+    ['another scheme', 'ftp://example.com/log'],
+    ['a relative path', '/artifacts/42/log.txt'],
+    ['plain text', 'see the Jenkins job, build #42'],
+    ['a tab and a line break', 'http://example.com/a\tb\nc'],
+  ])('a ref_url that is %s: stored and served as sent, on the result, its testcase and its group', async (_, url) => {
+    const uuid = `ref-${url.length}-${Math.random().toString(36).slice(2)}`;
+    const created = await post(server, '/api/v2.0/results', {
+      testcase: { name: 'dist.refs', ref_url: url },
+      outcome: 'PASSED',
+      ref_url: url,
+      data: { item: 'refs-1-1', type: 'koji_build' },
+      groups: [{ uuid, ref_url: url }],
+    });
+    expect(created.status, created.text).toBe(201);
+    const body = created.body as { id: number; ref_url: unknown; testcase: unknown };
+    expect(body.ref_url).toBe(url);
+    expect(body.testcase).toEqual({ name: 'dist.refs', ref_url: url, href: `${base}/testcases/dist.refs` });
+    expect((await get(server, `/api/v2.0/results/${body.id}`)).text).toBe(created.text);
+    expect((await get(server, `/api/v2.0/groups/${uuid}`)).body).toMatchObject({ uuid, ref_url: url });
+    const testcase = await post(server, '/api/v2.0/testcases', { name: 'dist.refs2', ref_url: url });
+    expect(testcase.body).toEqual({ name: 'dist.refs2', ref_url: url, href: `${base}/testcases/dist.refs2` });
+    const group = await post(server, '/api/v2.0/groups', { uuid: `${uuid}-2`, ref_url: url });
+    expect(group.body).toMatchObject({ uuid: `${uuid}-2`, ref_url: url });
+  });
+
+  it("GraphQL keeps its own rule: recordResult's refUrl is an http(s) URL, and it reads a REST result's ref_url as stored", async () => {
+    const created = await post(server, '/api/v2.0/results', { testcase: 'dist.refs', outcome: 'FAILED', ref_url: 'ftp://example.com/log', data: { item: 'refs-2-1', type: 'koji_build' } });
+    expect(created.status).toBe(201);
+    const id = (created.body as { id: number }).id;
+    const read = await server.gql(`{ results(first: 1, filter: { item: "refs-2-1" }) { edges { node { resultId refUrl } } } }`);
+    expect(read).toEqual({ data: { results: { edges: [{ node: { resultId: id, refUrl: 'ftp://example.com/log' } }] } } });
+    const refused = await server.gql(
+      `mutation { recordResult(input: { testcase: "dist.refs", item: "refs-2-1", type: "koji_build", outcome: PASSED, refUrl: "ftp://example.com/log" }) { emitted } }`,
+    );
+    expect(refused.errors?.[0]?.message).toBe('input.refUrl: must be an http or https URL, got scheme "ftp:"');
+  });
+});
+
 describe('refusals, in ResultsDB\'s shapes', () => {
   const ok = { testcase: 'dist.depcheck', outcome: 'PASSED', data: { item: 'perl-Specio-0.25-1.fc26', type: 'koji_build' } };
 
@@ -202,7 +295,7 @@ describe('refusals, in ResultsDB\'s shapes', () => {
     ['a NUL character in data', { ...ok, data: { ...ok.data, k: 'a\u0000' } }, 'data.k: must not contain NUL characters'],
     ['a line break in a testcase name', { ...ok, testcase: 'dist.\ndepcheck' }, /^testcase\.name: must not contain control characters \(found U\+000A/],
     ['a testcase name over 255 characters', { ...ok, testcase: 'x'.repeat(256) }, 'testcase.name: is 256 characters long; at most 255 are allowed'],
-    ['a ref_url that is not http(s)', { ...ok, ref_url: 'ftp://example.com/log' }, 'ref_url: must be an http or https URL, got scheme "ftp:"'],
+    ['a ref_url over 2048 characters', { ...ok, ref_url: `/${'l'.repeat(2048)}` }, 'ref_url: is 2049 characters long; at most 2048 are allowed'],
     ['a note over 64 KiB', { ...ok, note: 'n'.repeat(64 * 1024 + 1) }, 'note: is 65537 bytes; at most 65536 (64 KiB) are allowed'],
   ])('%s: 400 {"message": ...}', async (_, body, message) => {
     const answer = await post(server, '/api/v2.0/results', body);

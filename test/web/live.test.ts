@@ -1,6 +1,7 @@
 /**
  * The dashboard keeps itself current: a result recorded while a page is open
- * shows within a second, with no reload; and a page whose socket is cut and
+ * shows within a second, with no reload (the build page, the overview, the
+ * package grid, whose stream carries only its package's builds); and a page whose socket is cut and
  * restored (a TCP proxy between the browser and the server) shows every
  * emission exactly once: the ones from before the cut, the ones made while
  * it was cut (replayed by `emissions(after: <last seq shown>)`), the ones after.
@@ -86,6 +87,27 @@ describe('live updates in a browser', () => {
     await screenshot(build, 'live-build');
     await build.context().close();
     await overview.context().close();
+  });
+
+  it('the package grid gains a column for a new build of the package within a second, and none for another package\'s', async (ctx) => {
+    await record('dist.rpmlint', 'PASSED');
+    const page = await open(ctx, server.url, '/packages/perl-Specio');
+    const columns = page.locator('table.grid thead th.build');
+    await expect.poll(() => columns.allInnerTexts()).toEqual(['0.25-1.fc26']);
+    await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+    // Another package whose name starts with this one's: its stream does not carry it.
+    await record('dist.depcheck', 'FAILED', 'perl-Specio-Extra-1.0-1.fc26');
+    const started = Date.now();
+    await record('dist.depcheck', 'FAILED', 'perl-Specio-0.26-1.fc27');
+    await expect.poll(() => columns.allInnerTexts(), { timeout: budgetMs(1_000), interval: 50 }).toEqual(['0.26-1.fc27', '0.25-1.fc26']);
+    const shownMs = Date.now() - started;
+    expect(await page.locator('.grid-count').innerText()).toMatch(/^2 builds; newest first;/);
+    expect(await page.locator('table.grid td[data-outcome="FAILED"]').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('table.grid').innerText()).not.toContain('Extra');
+    expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    console.log(`live: the new build's column ${shownMs} ms after the call was sent`);
+    await screenshot(page, 'live-package');
+    await page.context().close();
   });
 
   it('a page whose socket is cut and restored shows every emission exactly once', async (ctx) => {

@@ -1,11 +1,16 @@
 /**
  * Each dashboard page in a real browser (Debian's chromium, the network
  * limited to the test server), on data the test recorded: what a person
- * reads (outcomes, history rows, the grid's cells, the links), at 1,280 px
- * and at 400 px, with a screenshot of each in test-artifacts/web/.
+ * reads (outcomes, history rows, the grid's cells, the links, the bridges),
+ * at 1,280 px and at 400 px, with a screenshot of each in test-artifacts/web/.
+ * The server runs both bridges: fedmsg, and AMQP to the local RabbitMQ
+ * through a proxy the bus page's test cuts (without a broker, outside CI,
+ * the server runs the fedmsg bridge alone and that test skips).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { AmqpConsumer, AMQP_URL, brokerMissing, uniquePrefix } from '../helpers/amqp.ts';
+import { faultProxy, type FaultProxy } from '../helpers/proxy.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { needChromium, offlineBrowser, type OfflineBrowser, screenshot } from './browser.ts';
 
@@ -15,9 +20,15 @@ const OTHER = 'perl-Specio-Extra-1.0-1.fc26';
 
 const Record = `mutation($input: RecordResultInput!) { recordResult(input: $input) { emitted emission { seq } result { resultId } } }`;
 
+const noBroker = await brokerMissing();
+const prefix = uniquePrefix();
+const AMQP_BRIDGE = `${prefix}-amqp`;
+
 let server: TestServer;
 let browser: OfflineBrowser | undefined;
 let origin: string;
+let broker: FaultProxy | undefined;
+let consumer: AmqpConsumer | undefined;
 
 interface Input {
   testcase: string;
@@ -53,7 +64,19 @@ async function fitsWidth(page: Page): Promise<void> {
 const seeded: Record<string, { seq: number | undefined; resultId: number }> = {};
 
 beforeAll(async () => {
-  server = await startServer({ env: { RESULTSBUS_BRIDGE: 'on' } });
+  let amqp: Record<string, string> = {};
+  if (noBroker === undefined) {
+    consumer = await AmqpConsumer.start({ pattern: `${prefix}.#` });
+    broker = await faultProxy(AMQP_URL);
+    amqp = {
+      RESULTSBUS_TOPIC_PREFIX: prefix,
+      RESULTSBUS_AMQP_URL: broker.url,
+      RESULTSBUS_AMQP_BRIDGE_NAME: AMQP_BRIDGE,
+      RESULTSBUS_AMQP_RETRY_MAX_MS: '300',
+      RESULTSBUS_AMQP_TOPICS: 'taskotron',
+    };
+  }
+  server = await startServer({ env: { RESULTSBUS_BRIDGE: 'on', ...amqp } });
   origin = new URL(server.url).origin;
   seeded['old'] = await record({ testcase: 'dist.depcheck', item: OLD, outcome: 'PASSED', arch: 'x86_64' });
   seeded['pass'] = await record({ testcase: 'dist.depcheck', item: NEW, outcome: 'PASSED', arch: 'x86_64' });
@@ -75,6 +98,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await broker?.close();
+  await consumer?.close();
 });
 
 async function open(ctx: { skip: (note?: string) => void }, path: string, width = 1280): Promise<Page> {
@@ -101,6 +126,7 @@ describe('the dashboard in a browser', () => {
     ]);
     const failing = page.locator('ul.failing > li');
     await expect.poll(() => failing.count()).toBe(1);
+    expect(await page.locator('.failing-count').innerText()).toBe('1 build failing, newest first');
     expect((await failing.innerText()).replace(/\s+/g, ' ')).toMatch(new RegExp(`^${NEW} koji_build dist.depcheck arch=x86_64 FAILED since 20`));
     expect(await failing.locator('a').first().getAttribute('href')).toBe(`/items/koji_build/${NEW}`);
     expect(await page.locator('table.emissions a', { hasText: 'dist.rpmlint' }).first().getAttribute('href')).toBe('/testcases/dist.rpmlint');
@@ -156,6 +182,7 @@ describe('the dashboard in a browser', () => {
   it('the package page is a grid of its builds (newest first) by testcase and variant, each cell an outcome and a count linking to the result', async (ctx) => {
     const page = await open(ctx, '/packages/perl-Specio');
     await page.locator('table.grid').waitFor();
+    expect(await page.locator('.grid-count').innerText()).toBe('2 builds; newest first; each cell is the last outcome and the number of results behind it.');
     expect(await page.locator('table.grid thead th.build').allInnerTexts()).toEqual(['0.25-1.fc26', '0.24-1.fc26']);
     const cells = await page.locator('table.grid tbody tr').evaluateAll((trs) =>
       trs.map((tr) => ({
@@ -172,6 +199,7 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('table.grid td a').first().getAttribute('title')).toBe(`dist.depcheck on ${NEW}: FAILED, 3 results`);
     // perl-Specio-Extra starts with the same prefix but is another package.
     expect(await page.locator('table.grid').innerText()).not.toContain('Extra');
+    expect(await page.locator('main button', { hasText: 'Show older builds' }).count()).toBe(0);
     await screenshot(page, 'package-1280');
     // A cell opens its state's last result: the build page, that row marked.
     await page.locator('table.grid td a').first().click();
@@ -179,24 +207,81 @@ describe('the dashboard in a browser', () => {
     await page.locator(`tr.target#result-${seeded['dup']?.resultId}`).waitFor();
   });
 
-  it('the testcase page shows its recent builds and outcomes, and a failure-rate chart', async (ctx) => {
+  it('the testcase page shows the builds that ran it (newest first) with their state, and its failure rate per day counted in the database', async (ctx) => {
     const page = await open(ctx, '/testcases/dist.depcheck');
     await page.locator('table.builds tbody tr').first().waitFor();
     const builds = await rows(page, 'table.builds');
-    expect(builds.map((row) => row.split(' | ').slice(0, 4).join(' | '))).toEqual([`${NEW} | x86_64 | FAILED | 3`, `${OLD} | x86_64 | PASSED | 1`]);
+    expect(builds.map((row) => row.split(' | ').slice(0, 4).join(' | '))).toEqual([`${NEW} | arch=x86_64 | FAILED | 3`, `${OLD} | arch=x86_64 | PASSED | 1`]);
+    expect(await page.locator('.builds-count').innerText()).toBe('2 builds ran it.');
+    expect(await page.locator('table.builds tbody tr').first().locator('a').first().getAttribute('href')).toBe(`/items/koji_build/${NEW}`);
+    // Its four results, all today: PASSED on OLD; PASSED, FAILED and the duplicate FAILED on NEW.
+    expect(await page.locator('.rate-summary').innerText()).toBe('Over the last 30 days: 4 results, 2 FAILED.');
     await page.locator('.chart canvas').waitFor();
-    expect(await page.locator('.chart').getAttribute('aria-label')).toBe('Failure rate per day over 1 day');
+    expect(await page.locator('.chart').getAttribute('aria-label')).toBe('Failure rate per day over the last 30 days, with results on 1 day');
     await screenshot(page, 'testcase-1280');
+    // The outcome opens the state's last result on the build page.
+    await page.locator('table.builds tbody tr').first().locator('a.plain').click();
+    await page.waitForURL(new RegExp(`/items/koji_build/${NEW}#state-`));
+    await page.locator(`tr.target#result-${seeded['dup']?.resultId}`).waitFor();
   });
 
-  it('the bus page shows the bridge: active, cursor, lag, last publish, and follows it live', async (ctx) => {
+  it('the bus page shows every bridge: the fedmsg one, and the AMQP one with its connection, and follows them live through a broker outage', async (ctx) => {
+    if (noBroker !== undefined) ctx.skip(noBroker);
     const page = await open(ctx, '/bus');
-    const status = page.locator('dl.status');
-    const read = async (): Promise<string> => (await status.innerText()).replace(/\s+/g, ' ');
-    await expect.poll(read, { timeout: 10_000 }).toMatch(/^state active cursor 6 latest seq 6 lag 0 last publish 20\d\d-/);
+    const read = (name: string) => async (): Promise<string> =>
+      (await page.locator(`section.bridge[data-bridge="${name}"] dl.status`).innerText()).replace(/\s+/g, ' ').replace(/20\d\d-\d\d-\d\d \d\d:\d\d:\d\dZ/g, '<time>');
+    expect(await page.locator('section.bridge h2').allInnerTexts()).toEqual(['Bridge default fedmsg over ZeroMQ', `Bridge ${AMQP_BRIDGE} fedora-messaging over AMQP`]);
+    await expect.poll(read('default'), { timeout: 10_000 }).toBe('state active cursor 6 latest seq 6 lag 0 last publish <time>');
+    await expect
+      .poll(read(AMQP_BRIDGE), { timeout: 10_000 })
+      .toBe('state active cursor 6 latest seq 6 lag 0 last publish <time> connected yes unconfirmed 0 last error none');
+
+    // Live: a new emission moves both cursors, with no reload.
     await record({ testcase: 'dist.upgradepath', item: NEW, outcome: 'PASSED' });
-    await expect.poll(read, { timeout: 5_000 }).toMatch(/^state active cursor 7 latest seq 7 lag 0 /);
+    await expect.poll(read('default'), { timeout: 5_000 }).toMatch(/^state active cursor 7 latest seq 7 lag 0 /);
+    await expect.poll(read(AMQP_BRIDGE), { timeout: 5_000 }).toMatch(/^state active cursor 7 latest seq 7 lag 0 .* connected yes /);
+
+    // The broker goes away: the AMQP bridge says so and falls behind; the fedmsg one keeps up.
+    broker?.cut();
+    await expect.poll(read(AMQP_BRIDGE), { timeout: 10_000 }).toMatch(/ connected no unconfirmed 0 last error <time> \S/);
+    await record({ testcase: 'dist.upgradepath', item: NEW, outcome: 'FAILED' });
+    await expect.poll(read('default'), { timeout: 5_000 }).toMatch(/^state active cursor 8 latest seq 8 lag 0 /);
+    await expect.poll(read(AMQP_BRIDGE), { timeout: 5_000 }).toMatch(/^state active cursor 7 latest seq 8 lag 1 .* connected no /);
+    await screenshot(page, 'bus-broker-down');
+
+    // It comes back: the AMQP bridge catches up; the last error stays, with its time.
+    broker?.restore();
+    await expect.poll(read(AMQP_BRIDGE), { timeout: 15_000 }).toMatch(/^state active cursor 8 latest seq 8 lag 0 last publish <time> connected yes unconfirmed 0 last error <time> \S/);
     await screenshot(page, 'bus-1280');
+  });
+
+  it('failing now lists the failing builds newest first with how many there are, and follows new failures live', async (ctx) => {
+    const page = await open(ctx, '/');
+    const failing = page.locator('ul.failing > li > a');
+    await expect.poll(() => failing.allInnerTexts()).toEqual([NEW]);
+    const NEWER = 'perl-Specio-0.26-1.fc26';
+    // OLD is the oldest build, NEWER a build made now: the list is by build, newest first, not by when a state failed.
+    await record({ testcase: 'dist.rpmlint', item: OLD, outcome: 'FAILED' });
+    await record({ testcase: 'dist.depcheck', item: NEWER, outcome: 'FAILED', arch: 'x86_64' });
+    await expect.poll(() => failing.allInnerTexts(), { timeout: 5_000 }).toEqual([NEWER, NEW, OLD]);
+    expect(await page.locator('.failing-count').innerText()).toBe('3 builds failing, newest first');
+    await screenshot(page, 'overview-failing-1280');
+  });
+
+  it('a package with more builds than fit shows the newest 50 and how many there are; "Show older builds" adds the rest', async (ctx) => {
+    // One batch makes its new items in name order: zero-padded, the last made is 1.50.
+    const inputs = Array.from({ length: 51 }, (_, b) => ({ testcase: 'dist.rpmlint', item: `many-1.${String(b).padStart(2, '0')}-1.fc26`, type: 'koji_build', outcome: 'PASSED' }));
+    await server.data('mutation($inputs: [RecordResultInput!]!) { recordResults(inputs: $inputs) { results { resultId } } }', { inputs });
+    const page = await open(ctx, '/packages/many');
+    const columns = page.locator('table.grid thead th.build');
+    await expect.poll(() => columns.count()).toBe(50);
+    expect(await columns.first().innerText()).toBe('1.50-1.fc26');
+    expect(await page.locator('.grid-count').innerText()).toMatch(/^51 builds, the newest 50 shown; newest first;/);
+    await page.getByRole('button', { name: 'Show older builds' }).click();
+    await expect.poll(() => columns.count()).toBe(51);
+    expect(await columns.last().innerText()).toBe('1.00-1.fc26');
+    expect(await page.getByRole('button', { name: 'Show older builds' }).count()).toBe(0);
+    expect(await page.locator('.grid-count').innerText()).toMatch(/^51 builds; newest first;/);
   });
 
   it('every page is readable at 400 px: nothing wider than the screen but the tables, which scroll in their own box', async (ctx) => {

@@ -12,15 +12,16 @@ export default function RateChart({ rates }: { rates: readonly DayRate[] }) {
   useEffect(() => {
     const element = box.current;
     if (element === null) return;
-    const data: uPlot.AlignedData = [rates.map((r) => r.day), rates.map((r) => (r.total === 0 ? 0 : (100 * r.failed) / r.total))];
+    // A day without results has no rate: a gap, not a 0 %.
+    const data: uPlot.AlignedData = [rates.map((r) => r.day), rates.map((r) => (r.total === 0 ? null : (100 * r.failed) / r.total))];
     const plot = new uPlot(
       {
         width: Math.max(240, Math.min(720, element.clientWidth)),
         height: 180,
-        // One day alone would make a zero-wide axis: a day either side of it.
-        scales: { x: { time: true, range: (_u, min, max) => (min === max ? [min - 86_400, max + 86_400] : [min, max]) }, y: { range: [0, 100] } },
+        // Half a day either side, so that today's point is not cut at the edge.
+        scales: { x: { time: true, range: (_u, min, max) => [min - 43_200, max + 43_200] }, y: { range: [0, 100] } },
         axes: [{}, { values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
-        series: [{}, { label: 'failed %', stroke: '#b3261e', fill: 'rgba(179,38,30,0.12)', points: { show: true } }],
+        series: [{}, { label: 'failed %', stroke: '#b3261e', fill: 'rgba(179,38,30,0.12)', points: { show: true }, spanGaps: false }],
         legend: { show: false },
       },
       data,
@@ -28,5 +29,13 @@ export default function RateChart({ rates }: { rates: readonly DayRate[] }) {
     );
     return () => plot.destroy();
   }, [rates]);
-  return <div ref={box} class="chart" role="img" aria-label={`Failure rate per day over ${rates.length} day${rates.length === 1 ? '' : 's'}`} />;
+  const withResults = rates.filter((r) => r.total > 0).length;
+  return (
+    <div
+      ref={box}
+      class="chart"
+      role="img"
+      aria-label={`Failure rate per day over the last ${rates.length} days, with results on ${withResults} day${withResults === 1 ? '' : 's'}`}
+    />
+  );
 }

@@ -1,19 +1,21 @@
 /**
- * The search box: builds and testcases whose name starts with what was
- * typed, and the package of that name, as links; Enter opens the first.
- * Until the API can filter items by package (issue 13, section 2), the
- * packages offered are the typed text and the packages of the builds found.
+ * The search box: builds, packages and testcases whose name starts with what
+ * was typed (the packages also of the builds found), as links; Enter opens
+ * the first. One query asks for all three, with the list filters' prefixes.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useQuery } from '@urql/preact';
 import { Link, useLocation } from 'wouter-preact';
 import { graphql } from '../generated/gql.ts';
-import { buildUrl, packageOf, packageUrl, testcaseUrl } from '../routes.ts';
+import { buildUrl, packageUrl, testcaseUrl } from '../routes.ts';
 
 const SearchDocument = graphql(`
   query Search($prefix: String!, $prefixes: [String!]!) {
     items(first: 8, filter: { name: $prefixes }) {
-      edges { node { id type name } }
+      edges { node { id type name package } }
+    }
+    packages: items(first: 20, newestFirst: true, filter: { package: $prefixes }) {
+      edges { node { id package } }
     }
     testcases(first: 8, name: $prefix) {
       edges { node { id name } }
@@ -27,20 +29,24 @@ export interface Suggestion {
   href: string;
 }
 
-/** What to offer for `text`, given the builds and testcases whose names start with it. */
+type Named = { package?: string | null | undefined };
+
+/**
+ * What to offer for `text`, given the builds and testcases whose names start
+ * with it and the builds of packages whose names do.
+ */
 export function suggestions(
   text: string,
-  items: ReadonlyArray<{ type: string; name: string }>,
+  items: ReadonlyArray<{ type: string; name: string } & Named>,
   testcases: ReadonlyArray<{ name: string }>,
+  packaged: readonly Named[] = [],
 ): Suggestion[] {
   const exactBuild = items.filter((item) => item.name === text);
   const otherBuilds = items.filter((item) => item.name !== text);
   const packages = new Set<string>();
-  for (const item of items) {
-    const name = packageOf(item.name);
-    if (name !== undefined) packages.add(name);
+  for (const item of [...items, ...packaged]) {
+    if (item.package !== null && item.package !== undefined) packages.add(item.package);
   }
-  if (text !== '' && items.length === 0 && testcases.length === 0) packages.add(text);
   const exactTestcase = testcases.filter((t) => t.name === text);
   const out: Suggestion[] = [
     ...exactBuild.map((item) => ({ kind: 'build' as const, label: item.name, href: buildUrl(item.type, item.name) })),
@@ -69,7 +75,8 @@ export function Search() {
   });
   const items = result.data?.items.edges.map((edge) => edge.node) ?? [];
   const testcases = result.data?.testcases.edges.map((edge) => edge.node) ?? [];
-  const offered = typed === '' || result.data === undefined ? [] : suggestions(typed, items, testcases);
+  const packaged = result.data?.packages.edges.map((edge) => edge.node) ?? [];
+  const offered = typed === '' || result.data === undefined ? [] : suggestions(typed, items, testcases, packaged);
   const close = (): void => {
     setText('');
     setTyped('');

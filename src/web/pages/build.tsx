@@ -10,7 +10,7 @@ import { Link } from 'wouter-preact';
 import { Loading, Outcome, Scroll, Time, variantText } from '../components/bits.tsx';
 import { graphql } from '../generated/gql.ts';
 import { useFollow, useOnReconnect, useThrottled } from '../live/hooks.ts';
-import { packageOf, packageUrl, testcaseUrl } from '../routes.ts';
+import { packageUrl, testcaseUrl } from '../routes.ts';
 
 /** Results per "Show older" step; the API gives at most 500 at once. */
 const PAGE = 50;
@@ -19,7 +19,7 @@ const MOST = 500;
 const BuildPageDocument = graphql(`
   query BuildPage($type: String!, $name: String!, $first: Int!) {
     item(type: $type, name: $name) {
-      id type name createdAt
+      id type name package createdAt
       taskStates {
         id testcase arch variant { key values } lastOutcome emittedOutcome resultCount emissionCount updatedAt
         lastResult { id resultId }
@@ -95,13 +95,13 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
     if (resultId !== undefined) document.getElementById(`result-${resultId}`)?.scrollIntoView({ block: 'center' });
   }, [item === undefined || item === null, type, name]);
 
-  const pkg = packageOf(name);
+  const pkg = item?.package;
   const heading = (
     <>
       <h1>
         <span class="muted">{type}</span> {name}
       </h1>
-      {type === 'koji_build' && pkg !== undefined && (
+      {pkg !== null && pkg !== undefined && (
         <p>
           Package: <Link href={packageUrl(pkg)}>{pkg}</Link>
         </p>

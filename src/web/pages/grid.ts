@@ -1,17 +1,14 @@
 /**
- * The package page's grid, as data: one column per build (newest first), one
- * row per testcase and variant, a cell per state. Kept apart from the page so
- * that the API's `package` filter (issue 13, section 2) only changes where
- * the builds come from.
+ * The package page's grid, as data: one column per build (in the order the
+ * API gives them: newest first), one row per testcase and variant, a cell
+ * per state.
  */
-import { packageOf } from '../routes.ts';
 import { type VariantPair, variantText } from '../components/bits.tsx';
 
 export interface GridBuild {
   id: string;
   type: string;
   name: string;
-  createdAt: string;
   taskStates: ReadonlyArray<{
     id: string;
     testcase: string;
@@ -39,13 +36,6 @@ export interface GridRow {
 export interface Grid {
   builds: GridBuild[];
   rows: GridRow[];
-}
-
-/** The builds of `pkg` among `items` (a prefix match also finds `pkg-foo`'s), newest first. */
-export function buildsOf(pkg: string, items: readonly GridBuild[]): GridBuild[] {
-  return items
-    .filter((item) => packageOf(item.name) === pkg)
-    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id.localeCompare(a.id)));
 }
 
 export function grid(builds: readonly GridBuild[]): Grid {

@@ -1,5 +1,6 @@
 /**
- * The overview: the latest emissions as they happen, the builds failing now.
+ * The overview: the latest emissions as they happen, the builds failing now
+ * (newest build first, with how many there are).
  * The emissions list is the stream itself (the newest page, then every
  * emission after its highest seq, resumed after a cut from the last one
  * shown); the failing builds are re-read when an emission comes.
@@ -35,11 +36,14 @@ const EmissionsAfterDocument = graphql(`
   }
 `);
 
+/** Failing builds listed; totalCount says how many there are in all. */
+const FAILING_SHOWN = 100;
+
 const FailingBuildsDocument = graphql(`
-  query FailingBuilds {
-    items(first: 100, filter: { outcome: [FAILED] }) {
+  query FailingBuilds($first: Int!) {
+    items(first: $first, newestFirst: true, filter: { outcome: [FAILED] }) {
+      totalCount
       edges { node { id type name taskStates { id testcase variant { key values } lastOutcome updatedAt } } }
-      pageInfo { hasNextPage }
     }
   }
 `);
@@ -114,33 +118,39 @@ function LatestEmissions({ onEmission }: { onEmission: () => void }) {
 type FailingResult = ReturnType<typeof useQuery<FailingBuildsQuery, FailingBuildsQueryVariables>>[0];
 
 function FailingBuilds({ result }: { result: FailingResult }) {
-  const items = result.data?.items.edges.map((edge) => edge.node);
-  if (items === undefined) return <Loading error={result.error} />;
+  const page = result.data?.items;
+  if (page === undefined) return <Loading error={result.error} />;
+  const items = page.edges.map((edge) => edge.node);
   if (items.length === 0) return <p class="muted">No build is failing now.</p>;
   return (
-    <ul class="failing">
-      {items.map((item) => (
-        <li key={item.id}>
-          <Link href={buildUrl(item.type, item.name)}>{item.name}</Link> <span class="muted">{item.type}</span>
-          <ul>
-            {item.taskStates
-              .filter((state) => state.lastOutcome === 'FAILED')
-              .map((state) => (
-                <li key={state.id}>
-                  <Link href={testcaseUrl(state.testcase)}>{state.testcase}</Link> <span class="muted">{variantText(state.variant)}</span>{' '}
-                  <Outcome value={state.lastOutcome} /> <span class="muted">since</span> <Time iso={state.updatedAt} />
-                </li>
-              ))}
-          </ul>
-        </li>
-      ))}
-      {result.data?.items.pageInfo.hasNextPage && <li class="muted">…and more (the first 100 are shown)</li>}
-    </ul>
+    <>
+      <p class="failing-count">
+        {page.totalCount} build{page.totalCount === 1 ? '' : 's'} failing, newest first
+        {page.totalCount > items.length && ` (the newest ${items.length} are shown)`}
+      </p>
+      <ul class="failing">
+        {items.map((item) => (
+          <li key={item.id}>
+            <Link href={buildUrl(item.type, item.name)}>{item.name}</Link> <span class="muted">{item.type}</span>
+            <ul>
+              {item.taskStates
+                .filter((state) => state.lastOutcome === 'FAILED')
+                .map((state) => (
+                  <li key={state.id}>
+                    <Link href={testcaseUrl(state.testcase)}>{state.testcase}</Link> <span class="muted">{variantText(state.variant)}</span>{' '}
+                    <Outcome value={state.lastOutcome} /> <span class="muted">since</span> <Time iso={state.updatedAt} />
+                  </li>
+                ))}
+            </ul>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 
 export function OverviewPage() {
-  const [failing, reexecute] = useQuery({ query: FailingBuildsDocument });
+  const [failing, reexecute] = useQuery({ query: FailingBuildsDocument, variables: { first: FAILING_SHOWN } });
   const refresh = useThrottled(() => reexecute({ requestPolicy: 'network-only' }), 300);
   useOnReconnect(refresh);
   return (

@@ -6,79 +6,85 @@
  * result here loaded 2,500 result rows for a 50 x 50 grid, more than half of
  * the query's time).
  *
- * Today's API has no package: the builds are the items whose name starts
- * with `<package>-`, filtered by the NVR's name (./grid.ts), at most the
- * first 500 such items. The API branch of issue 13 adds `Item.package` and a
- * `package` filter with `totalCount`; then this asks for the package's
- * builds, newest first, a page at a time.
+ * The builds are the package's items (`items(filter: { package })`, newest
+ * first, with `totalCount`), 50 columns at first and 50 more per "Show older
+ * builds". The page asks for the first N rather than for the next page
+ * after a cursor: a new build re-read live shifts every page by one, and
+ * one query of the first N has no seam to lose a build at.
  */
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useQuery } from '@urql/preact';
 import { useLocation } from 'wouter-preact';
 import { navigateOnClick } from '../components/links.ts';
 import { Loading, Scroll } from '../components/bits.tsx';
 import { graphql } from '../generated/gql.ts';
 import { useFollow, useOnReconnect, useThrottled } from '../live/hooks.ts';
-import { buildUrl, packageOf, stateUrl, testcaseUrl } from '../routes.ts';
-import { buildsOf, grid } from './grid.ts';
+import { buildUrl, stateUrl, testcaseUrl } from '../routes.ts';
+import { grid } from './grid.ts';
 
 /** Columns shown at once; "Show older builds" adds as many. */
 const COLUMNS = 50;
+/** The API's largest page. */
+const MOST = 500;
 
 const PackagePageDocument = graphql(`
-  query PackagePage($prefix: [String!]!) {
-    items(first: 500, filter: { name: $prefix, type: "koji_build" }) {
+  query PackagePage($package: [String!]!, $first: Int!) {
+    items(first: $first, newestFirst: true, filter: { package: $package, type: "koji_build" }) {
+      totalCount
       edges {
         node {
-          id type name createdAt
+          id type name
           taskStates { id testcase variant { key values } lastOutcome resultCount }
         }
       }
-      pageInfo { hasNextPage }
     }
-    emissions(first: 1, newestFirst: true) { edges { node { id seq } } }
+    emissions(first: 1, newestFirst: true, filter: { package: $package }) { edges { node { id seq } } }
   }
 `);
 
 const PackageEmissionsDocument = graphql(`
-  subscription PackageEmissions($after: Int!) {
-    emissions(after: $after, filter: { type: "koji_build" }) { seq item { id name } }
+  subscription PackageEmissions($after: Int!, $package: [String!]!) {
+    emissions(after: $after, filter: { package: $package }) { seq }
   }
 `);
 
 export function PackagePage({ name }: { name: string }) {
+  // A name ending in * would be a prefix to the API; this page is about one package.
+  const exact = name.replaceAll('*', '');
   const [columns, setColumns] = useState(COLUMNS);
+  useEffect(() => setColumns(COLUMNS), [exact]);
   const [, navigate] = useLocation();
-  const [result, reexecute] = useQuery({ query: PackagePageDocument, variables: { prefix: `${name.replaceAll('*', '')}-*` } });
+  const [result, reexecute] = useQuery({ query: PackagePageDocument, variables: { package: [exact], first: columns } });
   const refresh = useThrottled(() => reexecute({ requestPolicy: 'network-only' }), 300);
   useOnReconnect(refresh);
   const loaded = result.data !== undefined;
-  useFollow(`package:${name}`, loaded, {
+  useFollow(`package:${exact}`, loaded, {
     document: PackageEmissionsDocument,
     after: result.data?.emissions.edges[0]?.node.seq ?? 0,
-    variables: (after) => ({ after }),
+    variables: (after) => ({ after, package: [exact] }),
     seqOf: (data) => data.emissions.seq,
-    onValue: (data) => {
-      if (packageOf(data.emissions.item.name) === name) refresh();
-    },
+    onValue: refresh,
   });
   const heading = (
     <h1>
-      <span class="muted">package</span> {name}
+      <span class="muted">package</span> {exact}
     </h1>
   );
-  const items = result.data?.items;
-  const builds = useMemo(() => (items === undefined ? [] : buildsOf(name, items.edges.map((edge) => edge.node))), [items, name]);
-  const shown = useMemo(() => grid(builds.slice(0, columns)), [builds, columns]);
-  if (result.data === undefined) return <>{heading}<Loading error={result.error} /></>;
-  if (builds.length === 0) return <>{heading}<p>No build of this package has results yet.</p></>;
+  // While "Show older builds" loads the longer page, the shorter one stays.
+  const kept = useRef<{ name: string; items: NonNullable<typeof result.data>['items'] } | undefined>(undefined);
+  if (result.data !== undefined) kept.current = { name: exact, items: result.data.items };
+  const items = kept.current?.name === exact ? kept.current.items : undefined;
+  const shown = useMemo(() => grid(items === undefined ? [] : items.edges.map((edge) => edge.node)), [items]);
+  if (items === undefined) return <>{heading}<Loading error={result.error} /></>;
+  if (items.totalCount === 0) return <>{heading}<p>No build of this package has results yet.</p></>;
+  const total = items.totalCount;
   return (
     <>
       {heading}
-      <p class="muted">
-        {builds.length} build{builds.length === 1 ? '' : 's'}
-        {result.data.items.pageInfo.hasNextPage && ' (of the first 500 items with this prefix)'}, newest first; each cell is the last outcome and
-        the number of results behind it.
+      <p class="muted grid-count">
+        {total} build{total === 1 ? '' : 's'}
+        {shown.builds.length < total && `, the newest ${shown.builds.length} shown`}; newest first; each cell is the last outcome and the number of
+        results behind it.
       </p>
       <Scroll label="Builds by testcase">
         <table class="grid" onClick={navigateOnClick(navigate)}>
@@ -87,7 +93,7 @@ export function PackagePage({ name }: { name: string }) {
               <th scope="col">testcase</th>
               {shown.builds.map((build) => (
                 <th scope="col" key={build.id} class="build">
-                  <a href={buildUrl(build.type, build.name)}>{build.name.slice(name.length + 1)}</a>
+                  <a href={buildUrl(build.type, build.name)}>{build.name.slice(exact.length + 1)}</a>
                 </th>
               ))}
             </tr>
@@ -116,11 +122,14 @@ export function PackagePage({ name }: { name: string }) {
           </tbody>
         </table>
       </Scroll>
-      {builds.length > columns && (
-        <button type="button" onClick={() => setColumns((n) => n + COLUMNS)}>
-          Show older builds
-        </button>
-      )}
+      {shown.builds.length < total &&
+        (columns < MOST ? (
+          <button type="button" onClick={() => setColumns((n) => Math.min(MOST, n + COLUMNS))}>
+            Show older builds
+          </button>
+        ) : (
+          <p class="muted">The newest {MOST} builds are shown; ask /graphql for older ones (items with this package, after the last cursor).</p>
+        ))}
     </>
   );
 }

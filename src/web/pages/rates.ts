@@ -1,59 +1,45 @@
 /**
- * The testcase page's figures from a page of its results: the latest outcome
- * per build, and the failure rate per UTC day. The API branch of issue 13
- * adds outcome counts per day for a testcase; then `failureRate` takes those
- * instead of counting a page of results here.
+ * The testcase chart's figures: the failure rate per UTC day, from the
+ * outcome counts per day the database makes (`Testcase.outcomesByDay`).
  */
 
-export interface RateResult {
-  outcome: string;
-  submittedAt: string;
-  item?: string | null;
-  type?: string | null;
-  arch?: string | null;
-  resultId: number;
-}
+/** Seconds in a day. */
+const DAY = 86_400;
 
-export interface BuildOutcome {
-  type: string;
-  item: string;
-  arch: string | null;
+/** One count of `outcomesByDay`: `day` is `YYYY-MM-DD` (UTC). */
+export interface OutcomeDayCount {
+  day: string;
   outcome: string;
-  resultId: number;
-  submittedAt: string;
-  results: number;
-}
-
-/** The latest result per (build, arch), newest first, from results given newest first. */
-export function latestPerBuild(results: readonly RateResult[]): BuildOutcome[] {
-  const seen = new Map<string, BuildOutcome>();
-  for (const r of results) {
-    if (r.item === null || r.item === undefined || r.type === null || r.type === undefined) continue;
-    const key = `${r.type}\n${r.item}\n${r.arch ?? ''}`;
-    const known = seen.get(key);
-    if (known === undefined) {
-      seen.set(key, { type: r.type, item: r.item, arch: r.arch ?? null, outcome: r.outcome, resultId: r.resultId, submittedAt: r.submittedAt, results: 1 });
-    } else known.results += 1;
-  }
-  return [...seen.values()];
+  count: number;
 }
 
 export interface DayRate {
   /** The day's start, seconds since the epoch (UTC midnight). */
   day: number;
   failed: number;
+  /** Results that day; 0 on a day with none (no rate to draw). */
   total: number;
 }
 
-/** Per UTC day, oldest first: how many results, how many FAILED. */
-export function failureRate(results: readonly RateResult[]): DayRate[] {
-  const days = new Map<number, DayRate>();
-  for (const r of results) {
-    const day = Math.floor(Date.parse(r.submittedAt) / 86_400_000) * 86_400;
-    const rate = days.get(day) ?? { day, failed: 0, total: 0 };
-    rate.total += 1;
-    if (r.outcome === 'FAILED') rate.failed += 1;
-    days.set(day, rate);
+/** The UTC midnight of `now`, in seconds since the epoch. */
+export function dayOf(now: number): number {
+  return Math.floor(now / (DAY * 1000)) * DAY;
+}
+
+/**
+ * One entry per UTC day of the `days` days that end with the day of `now`,
+ * oldest first (the window `outcomesByDay` counts by default): how many
+ * results, how many FAILED.
+ */
+export function failureRate(counts: readonly OutcomeDayCount[], now: number, days: number): DayRate[] {
+  const last = dayOf(now);
+  const out = Array.from({ length: days }, (_, i) => ({ day: last - (days - 1 - i) * DAY, failed: 0, total: 0 }));
+  const first = out[0]?.day ?? last;
+  for (const c of counts) {
+    const rate = out[(Date.parse(`${c.day}T00:00:00Z`) / 1000 - first) / DAY];
+    if (rate === undefined) continue;
+    rate.total += c.count;
+    if (c.outcome === 'FAILED') rate.failed += c.count;
   }
-  return [...days.values()].sort((a, b) => a.day - b.day);
+  return out;
 }
