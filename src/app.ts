@@ -114,6 +114,8 @@ export class App {
         keyRules: { variantKeys: config.variantKeys, subjectRules: config.subjectRules },
         onCommitted: (emissions) => feed.offer(emissions),
         onRecorded: (recorded) => this.metrics.recorded(recorded),
+        onGroup: (report) => this.metrics.group(report),
+        group: { maxResults: config.groupMaxResults, maxBytes: config.groupMaxBytes },
         notifyTag: feed.tag,
       }),
       tokens: new TokenVerifier(database.db, undefined, config.writeAuth === 'token'),

@@ -7,6 +7,7 @@
 import { userInfo } from 'node:os';
 import { DEFAULT_TIMEOUTS } from './db/timeouts.ts';
 import { socketOf } from './db/url.ts';
+import { DEFAULT_GROUP } from './results/group-commit.ts';
 import { DEFAULT_SUBJECTS, parseSubjectRules, type SubjectRule } from './results/subject.ts';
 import { DEFAULT_VARIANT_KEYS } from './results/variant.ts';
 
@@ -54,6 +55,10 @@ export interface Config {
   modname: string;
   /** Largest accepted `recordResults` batch. @default 1000 */
   maxBatch: number;
+  /** Most results in one recording transaction shared by waiting calls (group commit). @default 1000 */
+  groupMaxResults: number;
+  /** Most bytes of strings and data in one such transaction. @default 4194304 (4 MiB) */
+  groupMaxBytes: number;
   /** Outcomes accepted besides the standard ones. @default [] */
   extraOutcomes: string[];
   /**
@@ -265,6 +270,8 @@ export function loadConfig(env: Env = process.env): Config {
     environment: topicPart(env, 'RESULTSBUS_ENVIRONMENT', 'dev'),
     modname: topicPart(env, 'RESULTSBUS_MODNAME', 'taskotron'),
     maxBatch: int(env, 'RESULTSBUS_MAX_BATCH', 1000, 1, 100000),
+    groupMaxResults: int(env, 'RESULTSBUS_GROUP_MAX_RESULTS', DEFAULT_GROUP.maxResults, 1, 100000),
+    groupMaxBytes: int(env, 'RESULTSBUS_GROUP_MAX_BYTES', DEFAULT_GROUP.maxBytes, 1024, 1024 * 1024 * 1024),
     extraOutcomes: [...new Set(extra)].filter((o) => !(STANDARD_OUTCOMES as readonly string[]).includes(o)),
     variantKeys: variantKeys(env),
     subjectRules: subjectRules(env),

@@ -15,6 +15,7 @@ import type { Plugin } from 'graphql-yoga';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { bridgeStatus } from './bridge/cursor.ts';
 import { type Database, queryRows } from './db/client.ts';
+import type { GroupReport } from './results/group-commit.ts';
 import type { RecordedResult } from './results/record.ts';
 import { isRestPath } from './rest/http.ts';
 
@@ -77,6 +78,23 @@ export class Metrics {
   private readonly duplicates = new Counter({
     name: 'resultsbus_results_duplicate_total',
     help: 'Results recorded that emitted nothing (state unchanged).',
+    registers: [this.registry],
+  });
+  private readonly groupResults = new Histogram({
+    name: 'resultsbus_recording_group_results',
+    help: 'Results per recording transaction: the calls waiting while a transaction commits share the next one (group commit).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
+    registers: [this.registry],
+  });
+  private readonly groupCalls = new Histogram({
+    name: 'resultsbus_recording_group_calls',
+    help: 'Calls per recording transaction (group commit).',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  private readonly groupRetries = new Counter({
+    name: 'resultsbus_recording_group_retries_total',
+    help: 'Groups of calls whose transaction failed and were retried call by call.',
     registers: [this.registry],
   });
   private readonly latency = new Histogram({
@@ -163,6 +181,13 @@ export class Metrics {
       if (emission === null) this.duplicates.inc();
       else this.emissions.inc({ outcome: emission.outcome, forced: String(emission.forced) });
     }
+  }
+
+  /** Counts a recording transaction of a group of calls. */
+  group(report: GroupReport): void {
+    this.groupResults.observe(report.results);
+    this.groupCalls.observe(report.calls);
+    if (report.retried) this.groupRetries.inc();
   }
 
   /** Times one HTTP request, observed when its answer has gone out (or it was cut off). */

@@ -60,6 +60,11 @@ describe('GET /metrics', () => {
     expect(delta('resultsbus_emissions_total{outcome="FAILED",forced="false"}')).toBe(1);
     expect(delta('resultsbus_emissions_total{outcome="FAILED",forced="true"}')).toBe(1);
     expect(delta('resultsbus_results_duplicate_total')).toBe(2);
+    // One after the other, each call was a recording transaction of its own (group commit: a group of one).
+    expect(delta('resultsbus_recording_group_calls_count')).toBe(5);
+    expect(delta('resultsbus_recording_group_calls_sum')).toBe(5);
+    expect(delta('resultsbus_recording_group_results_sum')).toBe(6);
+    expect(delta('resultsbus_recording_group_retries_total')).toBe(0);
     expect(sample(after, 'resultsbus_emissions_latest_seq')).toBe(4);
     expect(sample(after, 'resultsbus_database_up')).toBe(1);
     expect(sample(after, 'resultsbus_bridge_active{bridge="default"}')).toBe(1);

@@ -59,14 +59,19 @@ export class Api {
   private readonly headers: Record<string, string>;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
+  /**
+   * @param accept the Accept header of GraphQL requests: `application/json` takes the server's
+   *   short road for JSON POSTs (src/graphql/http.ts), anything else yoga's full one
+   */
   constructor(
     url: string,
     token: string,
     readonly transport: Transport = 'http',
+    accept = 'application/json',
   ) {
     this.endpoint = `${url}/graphql`;
     this.url = new URL(this.endpoint);
-    this.headers = { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` };
+    this.headers = { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` };
   }
 
   /** POSTs a body to GraphQL. */

@@ -85,7 +85,11 @@ import { Subscriber } from './subscriber.ts';
 import { Workload } from './workload.ts';
 
 const TARGETS = {
-  httpRate: 2500,
+  httpRate: 2600,
+  httpP99: 50,
+  /** Server + PostgreSQL CPU per result, ms: recordResult over HTTP at 16 clients, and batches of 500. */
+  httpCpu: 0.5,
+  batchCpu: 0.09,
   /** Phase 8: REST POST results/s at least this share of recordResult's, and cpu per result at most this multiple. */
   restRateRatio: 0.9,
   restCpuRatio: 1.1,
@@ -208,13 +212,18 @@ class Bench {
   }
 
   /** recordResult over HTTP, closed loop, keys among the first `keys`. */
-  async http(durationMs: number, keys: number, warmupMs = this.scale.warmupMs): Promise<{ load: LoadResult; cpu: CpuReport }> {
+  /** The same API through yoga's full road (an Accept the short road does not take). */
+  fullRoad(): Api {
+    return new Api(this.server.url, this.server.token, transportFromEnv(), 'application/graphql-response+json');
+  }
+
+  async http(durationMs: number, keys: number, warmupMs = this.scale.warmupMs, clients = HTTP_CLIENTS, api = this.api): Promise<{ load: LoadResult; cpu: CpuReport }> {
     const send = async (): Promise<void> => {
-      await this.api.recordOne(this.work.input(this.work.randomKey(keys)));
+      await api.recordOne(this.work.input(this.work.randomKey(keys)));
     };
-    await closedLoop({ clients: HTTP_CLIENTS, durationMs: warmupMs, perRequest: 1, send });
+    await closedLoop({ clients, durationMs: warmupMs, perRequest: 1, send });
     const start = await this.cpu.snapshot();
-    const load = await closedLoop({ clients: HTTP_CLIENTS, durationMs, perRequest: 1, send });
+    const load = await closedLoop({ clients, durationMs, perRequest: 1, send });
     return { load, cpu: await this.cpu.since(start) };
   }
 
@@ -695,8 +704,30 @@ async function recordingPhases(open: (role: string) => Promise<Bench>, chosen: S
       phase1 = r;
       note(`${rate(r)} results/s ${loadLine(load)}`);
       note(formatCpu(cpu, load.results));
+      const perResult = (1000 * (cpu.server + cpu.postgres)) / load.results;
       results.push(
-        `recordResult over HTTP, ${HTTP_CLIENTS} clients (store ${count(stored)}, ${count(large.work.keys)} keys): ${rate(r)} results/s (target >= ${TARGETS.httpRate}) ${verdict(r >= TARGETS.httpRate && load.errors === 0)}  p50 ${ms(load.latency.percentile(50))} p99 ${ms(load.latency.percentile(99))}${load.errors ? `  ${load.errors} ERRORS` : ''}`,
+        `recordResult over HTTP, ${HTTP_CLIENTS} clients (store ${count(stored)}, ${count(large.work.keys)} keys): ${rate(r)} results/s (target >= ${TARGETS.httpRate}) ${verdict(r >= TARGETS.httpRate && load.errors === 0)}  p50 ${ms(load.latency.percentile(50))} p99 ${ms(load.latency.percentile(99))} (target <= ${TARGETS.httpP99} ms) ${verdict(load.latency.percentile(99) <= TARGETS.httpP99)}${load.errors ? `  ${load.errors} ERRORS` : ''}`,
+        `  cpu per result, server + postgres: ${perResult.toFixed(3)} ms (target <= ${TARGETS.httpCpu}) ${verdict(perResult <= TARGETS.httpCpu)}`,
+      );
+      // The short road for JSON POSTs (src/graphql/http.ts) against yoga's
+      // full road, right after, with group commit sharing the database's cost.
+      const fullApi = large.fullRoad();
+      const full = await large.http(sc.httpMs, large.work.keys, sc.warmupMs, HTTP_CLIENTS, fullApi);
+      fullApi.close();
+      const fullRate = full.load.results / full.load.seconds;
+      note(`yoga's full road (Accept: application/graphql-response+json): ${rate(fullRate)} results/s ${loadLine(full.load)}`);
+      note(formatCpu(full.cpu, full.load.results));
+      results.push(
+        `  short road vs yoga's full road, ${HTTP_CLIENTS} clients: ${rate(r)} vs ${rate(fullRate)} results/s (ratio ${(r / fullRate).toFixed(2)}), server cpu per result ${((1000 * cpu.server) / load.results).toFixed(3)} vs ${((1000 * full.cpu.server) / full.load.results).toFixed(3)} ms`,
+      );
+      // One client, one call after the other: every call a group of its own,
+      // so this is what group commit costs a lone caller.
+      console.log(`\n[1] recordResult over HTTP, 1 client, sequential, all ${count(large.work.keys)} keys`);
+      const one = await large.http(sc.httpMs, large.work.keys, sc.warmupMs, 1);
+      note(`${rate(one.load.results / one.load.seconds)} results/s ${loadLine(one.load)}`);
+      note(formatCpu(one.cpu, one.load.results));
+      results.push(
+        `recordResult over HTTP, 1 client, sequential: p50 ${ms(one.load.latency.percentile(50))} p99 ${ms(one.load.latency.percentile(99))} (target: p50 no worse than before group commit; compare in one run)${one.load.errors ? `  ${one.load.errors} ERRORS` : ''}`,
       );
     }
 
@@ -732,8 +763,10 @@ async function recordingPhases(open: (role: string) => Promise<Bench>, chosen: S
       const r = load.results / load.seconds;
       note(`${rate(r)} results/s ${loadLine(load)} (latency per batch)`);
       note(formatCpu(cpu, load.results));
+      const perResult = (1000 * (cpu.server + cpu.postgres)) / load.results;
       results.push(
         `recordResults, batches of ${BATCH}, ${BATCH_CLIENTS} clients: ${rate(r)} results/s (target >= ${count(TARGETS.batchRate)}) ${verdict(r >= TARGETS.batchRate && load.errors === 0)}  p50 ${ms(load.latency.percentile(50))} p99 ${ms(load.latency.percentile(99))} per batch${load.errors ? `  ${load.errors} ERRORS` : ''}`,
+        `  cpu per result, server + postgres: ${perResult.toFixed(4)} ms (target <= ${TARGETS.batchCpu}) ${verdict(perResult <= TARGETS.batchCpu)}`,
       );
     }
 

@@ -74,9 +74,9 @@ async function leases(): Promise<Array<{ holder: string; seconds: number }>> {
 const key = (item: string, outcome = 'PASSED'): RecordResultInput => ({ testcase: 'dist.lease', item, type: 'koji_build', outcome });
 
 describe(`result notifications follow the lease (${engine})`, () => {
-  it('are sent while a follower holds the lease, on the one-statement path and the batch path, and stop when it leaves', async () => {
+  it('are sent while a follower holds the lease, for single calls and batches, and stop when it leaves', async () => {
     const feed = server.app.services.feed;
-    // Known keys first, so that single results take the one-statement path.
+    // Known keys first, so that single results find their task states by id.
     await recordBatch([key('lease-1'), key('lease-2')]);
     expect(await leases()).toEqual([]);
     heard = [];

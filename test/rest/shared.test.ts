@@ -186,8 +186,8 @@ describe('each API shows what the other recorded', () => {
     });
   });
 
-  it("an emission's body carries the result's own submit_time (Taskotron's result.submit_time), on both recording paths", async () => {
-    // The first result of a new testcase takes the long transaction, the next one of its key the one-statement road.
+  it("an emission's body carries the result's own submit_time (Taskotron's result.submit_time), for a new key and a known one", async () => {
+    // The first result of a new testcase creates its key; the next one of the key finds it locked by id.
     for (const [outcome, at, expected] of [
       ['PASSED', '2026-05-01T08:00:00.000000', '2026-05-01 08:00:00 UTC'],
       ['FAILED', '2026-05-02T09:30:15.999999', '2026-05-02 09:30:15 UTC'],

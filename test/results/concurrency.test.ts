@@ -105,14 +105,14 @@ describe(`concurrent writers (${engine})`, () => {
     expect(seqs).toHaveLength(emissions);
   });
 
-  it('50 concurrent writers on a key that already has a state (the one-statement path) keep the rule', async () => {
+  it('50 concurrent writers on a key that already has a state (locked by id) keep the rule', async () => {
     const key = { testcase: 'dist.depcheck', item: 'race-known-1.0-1.fc40', type: 'koji_build' };
     // The first result creates the key's state and lets the server cache its ids.
     await server.data<Recorded>(RECORD, { input: { ...key, outcome: 'PASSED' } });
     expect(await fiftyWriters(key, 51, 1)).toBeGreaterThan(2);
   });
 
-  it('50 concurrent writers on a new key whose testcase and item are known (its task state made in the recording transaction) keep the rule', async () => {
+  it('50 concurrent writers on a new key whose testcase and item are known (its task state made by the lock statement) keep the rule', async () => {
     const key = { testcase: 'dist.newkey', item: 'race-new-1.0-1.fc40', type: 'koji_build' };
     // The server learns the testcase's and the item's ids from other keys, so
     // every writer takes the path that creates the key's task state itself.

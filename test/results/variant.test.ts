@@ -4,7 +4,7 @@
  * system_variant by default) are states of their own, so two openQA
  * scenarios of one update do not flip one state on every alternation. Each
  * scenario emits on its own changes only, through GraphQL (one result a
- * call, the one-statement path once the ids are known; and a batch) and
+ * call, and a batch) and
  * through REST; and a key shared by both APIs is one task state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

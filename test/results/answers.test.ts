@@ -1,10 +1,7 @@
 /**
- * A result whose testcase and item ids the server knows is recorded in one
- * statement (src/results/record.ts, `recordInOneStatement`): alone for a key the
- * process knows has a task state, after an INSERT of the task state (that
- * does nothing when the row exists) for one it has not seen. A new testcase
- * or item takes the longer path that creates what is missing. All must store
- * and answer the same things.
+ * What one recording call stores and answers (src/results/apply.ts): the
+ * statements a call costs once the server knows its key, a key another
+ * process made, and the answer field for field against what was stored.
  */
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,8 +38,8 @@ interface Answer {
   duplicateOf: { seq: number } | null;
 }
 
-describe(`a result for a known key (${engine})`, () => {
-  it('takes one statement; a new key takes more', async () => {
+describe(`what a recording call stores and answers (${engine})`, () => {
+  it('takes two statements once the key is known: the lock of its task state (FOR UPDATE) and the write; a new key takes more', async () => {
     const { recorder } = server.app.services;
     const db = server.database.db;
     const input: RecordResultInput = { testcase: 'dist.one', item: 'one-1.0-1.fc40', type: 'koji_build', outcome: 'PASSED' };
@@ -51,55 +48,13 @@ describe(`a result for a known key (${engine})`, () => {
     const first = statements.length;
     statements = [];
     const [second] = await recorder.record(db, [{ ...input, outcome: 'FAILED' }], 'input');
-    expect(first).toBeGreaterThan(1);
-    expect(statements).toHaveLength(1);
+    const recording = statements.filter((s) => !/^(begin|commit|savepoint|release)/i.test(s.trim()));
+    expect(first).toBeGreaterThan(2);
+    expect(recording).toHaveLength(2);
+    expect(recording[0]).toMatch(/FOR UPDATE OF t/);
+    expect(recording[0]).not.toMatch(/INSERT INTO task_states/);
     expect(second?.emission?.prevOutcome).toBe('PASSED');
     expect(second?.result.stateVersion).toBe(2);
-  });
-
-  it('records the first result of a new key whose testcase and item are known in one transaction: the task state made, then the one statement', async () => {
-    const { recorder } = server.app.services;
-    const db = server.database.db;
-    const input: RecordResultInput = { testcase: 'dist.one', item: 'one-1.0-1.fc40', type: 'koji_build', arch: 'ppc64le', outcome: 'INFO' };
-    statements = [];
-    const [first] = await recorder.record(db, [input], 'input');
-    expect(statements).toHaveLength(2);
-    expect(statements[0]).toMatch(/^INSERT INTO task_states .* ON CONFLICT .* DO NOTHING$/s);
-    expect(first?.result.stateVersion).toBe(1);
-    expect(first?.emission?.prevOutcome).toBeNull();
-    statements = [];
-    const [second] = await recorder.record(db, [{ ...input, outcome: 'INFO' }], 'input');
-    expect(statements).toHaveLength(1);
-    expect(second?.emission).toBeNull();
-    expect(second?.result.duplicateOfSeq).toBe(first?.emission?.seq);
-  });
-
-  it.skipIf(engine === 'pglite')('sends the first result of a new key in one write, BEGIN to COMMIT: one round trip', async () => {
-    const { recorder } = server.app.services;
-    const db = server.database.db;
-    const key = { testcase: 'dist.trip', item: 'trip-1.0-1.fc40', type: 'koji_build', outcome: 'PASSED' };
-    // Creates the testcase and item, then prepares the two statements on the
-    // connection (its first use of a statement asks the server to describe it).
-    await recorder.record(db, [key], 'input');
-    await recorder.record(db, [{ ...key, arch: 'aarch64' }], 'input');
-    const writes: Buffer[] = [];
-    const write = Socket.prototype.write;
-    Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: unknown[]): boolean {
-      if (Buffer.isBuffer(chunk)) writes.push(Buffer.from(chunk));
-      return (write as (this: Socket, ...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    } as typeof write;
-    statements = [];
-    try {
-      const [first] = await recorder.record(db, [{ ...key, arch: 'riscv64' }], 'input');
-      expect(first?.emission?.prevOutcome).toBeNull();
-    } finally {
-      Socket.prototype.write = write;
-    }
-    expect(statements).toHaveLength(2);
-    const carrying = (text: string): number[] => writes.flatMap((w, i) => (w.includes(Buffer.from(`${text}\0`)) ? [i] : []));
-    // One write with BEGIN, the INSERT, the statement and COMMIT: nothing waits for an answer in between.
-    expect(carrying('BEGIN')).toHaveLength(1);
-    expect(carrying('COMMIT')).toEqual(carrying('BEGIN'));
   });
 
   it('records in a key another process made, which this one has not seen: the insert finds the row and does nothing', async () => {
@@ -216,77 +171,5 @@ describe(`a result for a known key (${engine})`, () => {
         lastEmission: { seq: emitted[2]?.seq },
       },
     ].sort((a, b) => String(a.arch).localeCompare(String(b.arch))));
-  });
-
-  it('stores what the batch path stores for the same results, column for column', async () => {
-    const sequence = (item: string): RecordResultInput[] => {
-      const base = { testcase: 'dist.same', item, type: 'koji_build' };
-      return [
-        { ...base, outcome: 'PASSED', arch: 'noarch', note: 'n1', refUrl: 'https://example.org/a', data: { k: ['x', 'y'] }, groups: ['g'] },
-        { ...base, outcome: 'PASSED', arch: 'noarch' },
-        { ...base, outcome: 'FAILED', arch: 'noarch', refUrl: 'https://example.org/b', data: { one: 'two' } },
-        { ...base, outcome: 'FAILED', arch: 'noarch', force: true, note: 'again' },
-        { ...base, outcome: 'FAILED', arch: 'noarch' },
-        { ...base, outcome: 'PASSED' },
-        { ...base, outcome: 'PASSED', arch: 'noarch', groups: ['a', 'b'] },
-      ];
-    };
-    const { recorder } = server.app.services;
-    const db = server.database.db;
-    // One result per call: each but the first of a key takes the one-statement path...
-    const perCall: number[] = [];
-    const groupRows: number[] = [];
-    for (const input of sequence('same-single-1.0-1.fc40')) {
-      statements = [];
-      await recorder.record(db, [input], 'input');
-      // ... beside which a group named for the first time gets its row (src/results/groups.ts).
-      const groups = statements.filter((s) => s.startsWith('INSERT INTO result_groups'));
-      groupRows.push(groups.length);
-      perCall.push(statements.length - groups.length);
-    }
-    expect(perCall.map((n) => n === 1)).toEqual([false, true, true, true, true, false, true]);
-    expect(groupRows).toEqual([1, 0, 0, 0, 0, 0, 1]);
-    // ... and the same results as one batch take the longer one.
-    await recorder.record(db, sequence('same-batch-1.0-1.fc40'));
-
-    /** The item's rows with ids turned into positions and the item's name blanked. */
-    const normalized = async (name: string): Promise<unknown> => {
-      const { item } = await server.data<{
-        item: {
-          results: { edges: Array<{ node: Record<string, unknown> & { resultId: number; emission: { seq: number } | null; duplicateOf: { seq: number } | null } }> };
-          emissions: { edges: Array<{ node: { seq: number; body: { task: Record<string, unknown>; result: Record<string, unknown> } } & Record<string, unknown> }> };
-          taskStates: Array<Record<string, unknown> & { arch: string | null; lastResult: { resultId: number }; lastEmission: { seq: number } }>;
-        };
-      }>(
-        `query ($name: String!) {
-          item(type: "koji_build", name: $name) {
-            results(first: 50) { edges { node { resultId arch outcome note refUrl data groups forced stateVersion emission { seq } duplicateOf { seq } } } }
-            emissions(first: 50) { edges { node { seq topic outcome prevOutcome forced body result { resultId } } } }
-            taskStates { arch lastOutcome emittedOutcome resultCount emissionCount stateVersion lastResult { resultId } lastEmission { seq } }
-          }
-        }`,
-        { name },
-      );
-      const results = item.results.edges.map((e) => e.node).reverse();
-      const emissions = item.emissions.edges.map((e) => e.node);
-      const r = (id: number): number => results.findIndex((x) => x.resultId === id);
-      const e = (seq: number): number => emissions.findIndex((x) => x.seq === seq);
-      return {
-        results: results.map((x) => ({ ...x, resultId: r(x.resultId), emission: x.emission && e(x.emission.seq), duplicateOf: x.duplicateOf && e(x.duplicateOf.seq) })),
-        emissions: emissions.map((x) => ({
-          ...x,
-          seq: e(x.seq),
-          result: r((x['result'] as { resultId: number }).resultId),
-          body: { task: { ...x.body.task, item: 'ITEM' }, result: { ...x.body.result, id: r(Number(x.body.result['id'])), submit_time: 'T' } },
-        })),
-        taskStates: item.taskStates
-          .map((t) => ({ ...t, lastResult: r(t.lastResult.resultId), lastEmission: e(t.lastEmission.seq) }))
-          .sort((a, b) => String(a.arch).localeCompare(String(b.arch))),
-      };
-    };
-    const viaSingle = await normalized('same-single-1.0-1.fc40');
-    expect(viaSingle).toEqual(await normalized('same-batch-1.0-1.fc40'));
-    // And the comparison compares something: 7 results, 5 emissions (first, change, forced, first of no-arch, change).
-    expect(viaSingle).toMatchObject({ results: { length: 7 }, emissions: { length: 5 }, taskStates: { length: 2 } });
   });
 });
