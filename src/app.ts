@@ -115,6 +115,7 @@ export class App {
         onCommitted: (emissions) => feed.offer(emissions),
         onRecorded: (recorded) => this.metrics.recorded(recorded),
         onGroup: (report) => this.metrics.group(report),
+        onHookError: (error) => this.logger.error({ err: error }, 'handing on a committed group of results failed (its callers were answered)'),
         group: { maxResults: config.groupMaxResults, maxBytes: config.groupMaxBytes },
         notifyTag: feed.tag,
       }),

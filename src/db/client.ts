@@ -462,6 +462,11 @@ interface Lane {
 
 type Answer = Awaited<ReturnType<postgres.Sql['unsafe']>>;
 
+/** A transaction committed whose statement's answer could not be read. */
+function answerLost(cause: unknown): Error {
+  return Object.assign(new Error('the transaction committed, but its answer could not be read'), { code: 'ANSWER_LOST', cause });
+}
+
 /** No answer from the database within a lane's deadline. */
 function noAnswer(ms: number): Error {
   return Object.assign(new Error(`the database gave no answer within ${ms} ms; nothing of the transaction was committed, or its answer was lost`), {
@@ -639,7 +644,13 @@ function postgresPipeline(
             // statement turns COMMIT into ROLLBACK) rolled back.
             if (committed.status === 'fulfilled' || rows.status === 'rejected') open = false;
             if (begun.status === 'rejected') throw begun.reason;
-            if (rows.status === 'rejected') throw rows.reason;
+            if (rows.status === 'rejected') {
+              // COMMIT answered COMMIT: the statement ran, only its answer
+              // could not be read here. The transaction is committed, so
+              // nothing may treat it as rolled back (and record it again).
+              if (committed.status === 'fulfilled' && committed.value.command === 'COMMIT') throw answerLost(rows.reason);
+              throw rows.reason;
+            }
             if (committed.status === 'rejected') throw committed.reason;
             if (committed.value.command !== 'COMMIT') throw new Error(`the transaction ended with ${committed.value.command}, not COMMIT`);
             return rows.value as unknown as T[];

@@ -45,6 +45,7 @@ const FAULT_CODES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'DATABASE_CLOSED',
+  'ANSWER_LOST',
   '57P01',
   '57P02',
   '57P03',
@@ -66,6 +67,21 @@ export function isDatabaseFault(error: unknown): boolean {
     current = wrapper.originalError ?? wrapper.cause;
   }
   return false;
+}
+
+/**
+ * Faults the server reported on a statement, after which the transaction
+ * was rolled back (a statement or lock timeout, a read-only standby): unlike
+ * a lost connection or a lost answer, they leave no doubt that nothing of it
+ * was committed.
+ */
+const ROLLED_BACK_FAULTS = new Set(['57014', '55P03', '25006']);
+
+/** Whether `error` says for certain that its transaction was rolled back: any error but a fault of the database, or a fault the server reported on a statement. */
+export function rolledBack(error: unknown): boolean {
+  if (!isDatabaseFault(error)) return true;
+  const code = codeOf(rootCause(error));
+  return code !== undefined && ROLLED_BACK_FAULTS.has(code);
 }
 
 /** What a fault was, in a few words fit for a log line (never for a client: driver text can carry values). */

@@ -9,15 +9,16 @@
  * - a call is answered only once the transaction that holds its results has
  *   committed, and never with the results of a group that rolled back;
  * - a call is never split: its results are in one group, all or none;
- * - one call's mistake never fails another: a group whose transaction fails
- *   (and so rolled back) is retried call by call, each in a transaction of
- *   its own, and each caller gets its own answer or error. A fault of the
- *   database (lost connection, timeout) is not retried: nobody can tell
- *   whether that commit happened, and a call retried after a commit would
- *   be recorded twice. Every caller of the group gets the fault, as it would
- *   alone, and may retry it (README, "Retrying").
+ * - one call's mistake never fails another: a group whose transaction
+ *   failed and was rolled back (a statement refused, a statement or lock
+ *   timeout) is retried call by call, each in a transaction of its own, and
+ *   each caller gets its own answer or error. A fault after which nobody can
+ *   tell whether the commit happened (a lost connection, no answer, a lost
+ *   answer) is not retried: a call retried after a commit would be recorded
+ *   twice. Every caller of the group gets the fault, as it would alone, and
+ *   may retry it (README, "Retrying").
  */
-import { isDatabaseFault } from '../db/faults.ts';
+import { rolledBack } from '../db/faults.ts';
 
 /** How large a group may grow. */
 export interface GroupCaps {
@@ -57,7 +58,9 @@ export class GroupCommit<I, O> {
   private inFlight = 0;
 
   /**
-   * @param commit records `inputs` in one transaction and returns one output per input, in order, once committed
+   * @param commit records `inputs` in one transaction and returns one output per input, in order, once
+   *   committed; it must throw only when the transaction did not commit (what follows a commit, it must
+   *   keep from throwing), or a group would be retried after its commit
    * @param size the bytes an input counts for against `maxBytes`
    * @param onGroup told of every group once it is done
    */
@@ -116,7 +119,7 @@ export class GroupCommit<I, O> {
       try {
         outputs = await this.commit(group.flatMap((call) => call.inputs));
       } catch (error) {
-        if (isDatabaseFault(error)) {
+        if (!rolledBack(error)) {
           for (const call of group) call.reject(error);
           return;
         }
@@ -131,7 +134,11 @@ export class GroupCommit<I, O> {
         at += call.inputs.length;
       }
     } finally {
-      this.onGroup?.({ calls: group.length, results, retried });
+      try {
+        this.onGroup?.({ calls: group.length, results, retried });
+      } catch {
+        // A report is no part of the recording; its failure must not end the process.
+      }
     }
   }
 

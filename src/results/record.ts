@@ -66,6 +66,12 @@ export interface RecorderOptions {
    * @default undefined
    */
   onRecorded?: (recorded: readonly RecordedResult[]) => void;
+  /**
+   * Called with an error that `onCommitted` or `onRecorded` threw: the
+   * group has committed and its callers get their answers regardless.
+   * @default undefined (ignored)
+   */
+  onHookError?: (error: unknown) => void;
   /** Told of every group once it is done (the metrics show their sizes and retries). @default undefined */
   onGroup?: (report: GroupReport) => void;
   /**
@@ -131,16 +137,14 @@ export class Recorder {
     );
     if (executor instanceof PgTransaction) {
       await ensureGroups(executor, valid.flatMap((v) => v.groups), this.groups, false);
+      // Caches of their own: what this transaction finds or makes may yet be rolled back with the caller's.
+      const ctx: ApplyContext = { topic: this.options.topic, ids: new IdCache(), states: new IdCache(), created: [], tag: undefined };
       return executor.transaction((tx) => {
         const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
-        return applyGroup({ rows, last: rows }, valid, this.context([], undefined));
+        return applyGroup({ rows, last: rows }, valid, ctx);
       });
     }
     return this.committer(executor).submit(valid);
-  }
-
-  private context(created: Created, tag: string | undefined): ApplyContext {
-    return { topic: this.options.topic, ids: this.ids, states: this.states, created, tag };
   }
 
   private committer(db: Executor): GroupCommit<ValidResultInput, RecordedResult> {
@@ -162,7 +166,7 @@ export class Recorder {
     // Only a group whose emissions reach onCommitted may say whose they are.
     const tag = this.options.onCommitted !== undefined ? this.options.notifyTag : undefined;
     const created: Created = [];
-    const ctx = this.context(created, tag);
+    const ctx: ApplyContext = { topic: this.options.topic, ids: this.ids, states: this.states, created, tag };
     // On PostgreSQL the transaction is pipelined (BEGIN with the first
     // statement, COMMIT with the last); on PGlite, drizzle's.
     const pipeline = pipelineOf(db);
@@ -173,7 +177,18 @@ export class Recorder {
           const statements: Statements = { rows, last: rows };
           return applyGroup(statements, inputs, ctx);
         });
-    // Ids this group created, and its emissions, are safe to hand on only once it has committed.
+    // Committed: from here on nothing may throw, or the group would look
+    // rolled back and be recorded again (src/results/group-commit.ts).
+    try {
+      this.committed(inputs, recorded, created);
+    } catch (error) {
+      this.options.onHookError?.(error);
+    }
+    return recorded;
+  }
+
+  /** Hands on what a group committed: the ids it created, its emissions, its results. */
+  private committed(inputs: readonly ValidResultInput[], recorded: readonly RecordedResult[], created: Created): void {
     for (const [key, id] of created) this.ids.set(key, id);
     recorded.forEach(({ result }, i) => {
       const input = inputs[i];
@@ -184,6 +199,5 @@ export class Recorder {
     const emitted = recorded.flatMap((r) => (r.emission === null ? [] : [r.emission])).sort((a, b) => a.seq - b.seq);
     if (emitted.length > 0) this.options.onCommitted?.(emitted);
     this.options.onRecorded?.(recorded);
-    return recorded;
   }
 }

@@ -23,6 +23,10 @@ import { random } from '../helpers/random.ts';
 import { expectRuleHeld, keyResults } from '../helpers/rule.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 
+const REFUSED = 'refused by the database';
+const REFUSED_AT_COMMIT = 'refused at commit';
+const WAIT_AT_COMMIT = 'waits at commit';
+
 let server: TestServer;
 beforeAll(async () => {
   server = await startServer();
@@ -37,12 +41,26 @@ beforeAll(async () => {
              END $$`),
   );
   await queryRows(server.database.db, sql.raw(`CREATE TRIGGER refuse_note BEFORE INSERT ON results FOR EACH ROW EXECUTE FUNCTION refuse_note()`));
+  // Checks that run at COMMIT, after every statement succeeded: a COMMIT
+  // that fails, and (PostgreSQL) one that waits for an advisory lock.
+  await queryRows(
+    server.database.db,
+    sql.raw(`CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF NEW.note = '${REFUSED_AT_COMMIT}' THEN RAISE EXCEPTION 'the test database refuses this commit'; END IF;
+               IF NEW.note = '${WAIT_AT_COMMIT}' THEN PERFORM pg_advisory_xact_lock_shared(4242); END IF;
+               RETURN NULL;
+             END $$`),
+  );
+  await queryRows(
+    server.database.db,
+    sql.raw(`CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT ON results DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit()`),
+  );
 });
 afterAll(async () => {
   await server.close();
 });
 
-const REFUSED = 'refused by the database';
 
 /** A recorder on the server's database whose groups are reported into `reports`. */
 function recorder(reports: GroupReport[], group?: RecorderOptions['group']): Recorder {
@@ -178,31 +196,69 @@ describe(`group commit (${engine})`, () => {
     expect(formed(reports).map((r) => r.results)).toEqual([1, 1, 1, 2, 2]);
   });
 
-  it('groups of two processes never deadlock: overlapping keys in opposite orders, batches and single calls; no group retried, every key keeps the rule', async () => {
-    const reports: GroupReport[] = [];
-    const one = recorder(reports);
-    const two = recorder(reports);
+  it('groups of two processes never deadlock: batches over the same keys in opposite orders, each a group of its own, one process with its ids cached, the other not', async () => {
     const db = server.database.db;
-    const next = random(7);
     const items = Array.from({ length: 8 }, (_, i) => `lock-${i}-1.0-1.fc40`);
+    // The keys exist; `warm` has their ids cached (it locks them by id),
+    // `cold` has not (its first groups lock them with the upsert).
+    const reports: GroupReport[] = [];
+    const warm = recorder(reports, { maxResults: 8, maxBytes: 1024 * 1024 });
+    await warm.record(db, items.map((item) => single(item)));
+    const cold = recorder(reports, { maxResults: 8, maxBytes: 1024 * 1024 });
+    const next = random(7);
     const outcome = (): string => (next() < 0.5 ? 'PASSED' : 'FAILED');
     const calls: Array<Promise<RecordedResult[]>> = [];
-    for (let round = 0; round < 6; round++) {
-      // New keys in the first round (their task states created), known ones after.
-      calls.push(one.record(db, items.map((item) => single(item, outcome()))));
-      calls.push(two.record(db, [...items].reverse().map((item) => single(item, outcome(), { force: next() < 0.2 }))));
-      for (const item of items) {
-        calls.push((next() < 0.5 ? one : two).record(db, [single(item, outcome())], 'input'));
-      }
+    for (let round = 0; round < 10; round++) {
+      calls.push(warm.record(db, items.map((item) => single(item, outcome()))));
+      calls.push(cold.record(db, [...items].reverse().map((item) => single(item, outcome(), { force: next() < 0.2 }))));
     }
     const settled = await settle(calls);
     expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
     expect(reports.filter((r) => r.retried)).toEqual([]);
     for (const item of items) {
       const stored = await keyResults(server, { testcase: 'dist.group', item, type: 'koji_build' });
-      expect(stored).toHaveLength(6 * 3);
+      expect(stored).toHaveLength(1 + 20);
       expectRuleHeld(stored);
     }
+  });
+
+  it('a group whose COMMIT fails is never answered: it is retried call by call, the refused call gets its error', async () => {
+    const reports: GroupReport[] = [];
+    const rec = recorder(reports);
+    const db = server.database.db;
+    const inputs = Array.from({ length: 6 }, (_, i) => single(`commit-fails-${i}-1.0-1.fc40`, 'PASSED', i === 4 ? { note: REFUSED_AT_COMMIT } : {}));
+    const settled = await settle(inputs.map((input) => rec.record(db, [input], 'input')));
+    expect(formed(reports)).toEqual([
+      { calls: 1, results: 1, retried: false },
+      { calls: 1, results: 1, retried: false },
+      { calls: 4, results: 4, retried: true },
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(String(rootCause((settled[4] as PromiseRejectedResult).reason))).toMatch(/the test database refuses this commit/);
+    for (const [i, s] of settled.entries()) {
+      const ids = await storedIds(`commit-fails-${i}-1.0-1.fc40`);
+      if (s.status === 'rejected') expect(ids).toEqual([]);
+      else expect(ids).toEqual([s.value[0]?.result.id]);
+    }
+  });
+
+  it('a hook that throws after the commit fails no call and records nothing twice', async () => {
+    const reports: GroupReport[] = [];
+    const hookErrors: unknown[] = [];
+    let throws = 2;
+    const rec = new Recorder({
+      ...server.app.services.recorder.options,
+      onGroup: (r) => reports.push(r),
+      onRecorded: () => {
+        if (throws-- > 0) throw new Error('a hook failed');
+      },
+      onHookError: (error) => hookErrors.push(error),
+    });
+    const db = server.database.db;
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => rec.record(db, [single(`hook-${i}-1.0-1.fc40`)], 'input')));
+    expect(hookErrors).toHaveLength(2);
+    expect(reports.filter((r) => r.retried)).toEqual([]);
+    for (const [i, [answer]] of answers.entries()) expect(await storedIds(`hook-${i}-1.0-1.fc40`)).toEqual([answer?.result.id]);
   });
 
   it.runIf(engine === 'postgres')('answers a call only once the transaction that holds its result has committed', async () => {
@@ -210,13 +266,14 @@ describe(`group commit (${engine})`, () => {
     if (url === undefined) throw new Error('no PostgreSQL URL');
     const rec = recorder([]);
     const db = server.database.db;
-    // Another session holds the sequence counter: the groups below can lock
-    // and write but not commit their emissions until it lets go.
+    // Another session holds the advisory lock that the deferred trigger of a
+    // result noted WAIT_AT_COMMIT takes at COMMIT: the group gets through
+    // every statement, and its COMMIT waits until that session lets go.
     const blocker = connectPostgres(url, { max: 1, onnotice: () => {} });
     const locked = deferred();
     const release = deferred();
     const holding = blocker.begin(async (tx) => {
-      await tx.unsafe('SELECT last_seq FROM emission_sequence WHERE id = 1 FOR UPDATE');
+      await tx.unsafe('SELECT pg_advisory_xact_lock(4242)');
       locked.resolve();
       await release.promise;
     });
@@ -224,12 +281,20 @@ describe(`group commit (${engine})`, () => {
       await locked.promise;
       let answered = 0;
       const calls = Array.from({ length: 6 }, (_, i) =>
-        rec.record(db, [single(`commit-${i}-1.0-1.fc40`)], 'input').then((r) => {
+        rec.record(db, [single(`commit-${i}-1.0-1.fc40`, 'PASSED', { note: WAIT_AT_COMMIT })], 'input').then((r) => {
           answered++;
           return r;
         }),
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The first group has written its rows and waits in COMMIT (the
+      // second waits for the sequence counter the first holds to its commit).
+      await expect.poll(async () => {
+        const [row] = await queryRows<{ n: number }>(
+          db,
+          sql.raw(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted`),
+        );
+        return row?.n;
+      }).toBe(1);
       expect(answered).toBe(0);
       expect(await storedIds('commit-0-1.0-1.fc40')).toEqual([]);
       release.resolve();
