@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { AmqpConsumer, AMQP_URL, brokerMissing, uniquePrefix } from '../helpers/amqp.ts';
 import { faultProxy, type FaultProxy } from '../helpers/proxy.ts';
+import { post } from '../helpers/rest.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { needChromium, offlineBrowser, type OfflineBrowser, screenshot } from './browser.ts';
 
@@ -298,6 +299,19 @@ describe('the dashboard in a browser', () => {
       await screenshot(page, `${name}-400`);
       await page.context().close();
     }
+  });
+
+  it('the build page links a log only when it is an http(s) URL: another ref_url the REST API stored is shown as text', async (ctx) => {
+    needChromium(ctx);
+    const item = 'refurl-1.0-1.fc40';
+    for (const [outcome, refUrl] of [['PASSED', 'javascript:alert(document.domain)'], ['FAILED', 'ftp://example.org/log']] as const) {
+      const created = await post(server, '/api/v2.0/results', { testcase: { name: 'dist.refurl' }, outcome, ref_url: refUrl, data: { item, type: 'koji_build' } });
+      expect(created.status).toBe(201);
+    }
+    const page = await open(ctx, `/items/koji_build/${item}`);
+    await page.locator('table.history tbody tr').nth(1).waitFor();
+    expect(await page.locator('table.history .ref-text').allTextContents()).toEqual(['ftp://example.org/log', 'javascript:alert(document.domain)']);
+    expect(await page.locator('table.history a[href^="javascript:"], table.history a[href^="ftp:"]').count()).toBe(0);
   });
 
   it('asked nothing of any host but the server, and nothing failed', (ctx) => {

@@ -16,3 +16,17 @@ export function navigateOnClick(navigate: (to: string) => void): (event: JSX.Tar
     navigate(`${target.pathname}${target.search}${target.hash}`);
   };
 }
+
+/**
+ * A result's ref_url as a link target, or null. The REST API stores any text
+ * there, as ResultsDB does; only an http(s) URL becomes a link, anything
+ * else is shown as text (a `javascript:` URL would run in the page).
+ */
+export function httpUrl(url: string): string | null {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:' ? url : null;
+  } catch {
+    return null;
+  }
+}

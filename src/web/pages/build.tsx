@@ -8,6 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useQuery } from '@urql/preact';
 import { Link } from 'wouter-preact';
 import { Loading, Outcome, Scroll, Time, variantText } from '../components/bits.tsx';
+import { httpUrl } from '../components/links.ts';
 import { graphql } from '../generated/gql.ts';
 import { useFollow, useOnReconnect, useThrottled } from '../live/hooks.ts';
 import { packageUrl, testcaseUrl } from '../routes.ts';
@@ -206,11 +207,17 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
                   </td>
                   <td data-label="note" class="note">{r.note}</td>
                   <td data-label="log">
-                    {r.refUrl !== null && r.refUrl !== undefined && (
-                      <a href={r.refUrl} rel="noreferrer noopener">
-                        log
-                      </a>
-                    )}
+                    {r.refUrl !== null &&
+                      r.refUrl !== undefined &&
+                      (httpUrl(r.refUrl) !== null ? (
+                        <a href={r.refUrl} rel="noreferrer noopener">
+                          log
+                        </a>
+                      ) : (
+                        <span class="ref-text" title="not an http(s) URL: shown as text">
+                          {r.refUrl}
+                        </span>
+                      ))}
                   </td>
                   <td data-label="data">
                     <pre class="data">{dataText(r.data)}</pre>
