@@ -17,15 +17,14 @@
  * for the sequence counter at commit; groups and batches cannot deadlock.
  */
 import type { Executor } from '../db/client.ts';
-import { pipelineOf, queryRows } from '../db/client.ts';
+import { pipelineOf } from '../db/client.ts';
 import { PgTransaction } from 'drizzle-orm/pg-core';
-import type { SQL } from 'drizzle-orm';
 import { badInput } from '../errors.ts';
 import { type ApplyContext, applyGroup, type RecordedResult } from './apply.ts';
 import { DEFAULT_GROUP, GroupCommit, type GroupReport } from './group-commit.ts';
 import { ensureGroups, KnownGroups } from './groups.ts';
 import { type Created, IdCache, stateKey } from './ids.ts';
-import type { Statements } from './statements.ts';
+import { drizzleStatements } from './statements.ts';
 import { DEFAULT_KEY_RULES, type KeyRules, type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
 import type { EmissionView } from './views.ts';
 
@@ -139,10 +138,7 @@ export class Recorder {
       await ensureGroups(executor, valid.flatMap((v) => v.groups), this.groups, false);
       // Caches of their own: what this transaction finds or makes may yet be rolled back with the caller's.
       const ctx: ApplyContext = { topic: this.options.topic, ids: new IdCache(), states: new IdCache(), created: [], tag: undefined };
-      return executor.transaction((tx) => {
-        const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
-        return applyGroup({ rows, last: rows }, valid, ctx);
-      });
+      return executor.transaction((tx) => applyGroup(drizzleStatements(tx), valid, ctx));
     }
     return this.committer(executor).submit(valid);
   }
@@ -172,11 +168,7 @@ export class Recorder {
     const pipeline = pipelineOf(db);
     const recorded = pipeline
       ? await pipeline.transaction((tx) => applyGroup({ rows: tx.rows, last: tx.rowsAndCommit }, inputs, ctx))
-      : await db.transaction((tx) => {
-          const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
-          const statements: Statements = { rows, last: rows };
-          return applyGroup(statements, inputs, ctx);
-        });
+      : await db.transaction((tx) => applyGroup(drizzleStatements(tx), inputs, ctx));
     // Committed: from here on nothing may throw, or the group would look
     // rolled back and be recorded again (src/results/group-commit.ts).
     try {

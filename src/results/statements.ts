@@ -4,9 +4,16 @@
  * inside a caller's transaction.
  */
 import type { SQL } from 'drizzle-orm';
+import { type Executor, queryRows } from '../db/client.ts';
 
 export interface Statements {
   rows<T>(query: SQL): Promise<T[]>;
   /** The transaction's last statement (the pipelined runner commits with it). */
   last<T>(query: SQL): Promise<T[]>;
+}
+
+/** The statements of a drizzle transaction (PGlite's, or a caller's): each awaited in turn, the last like the others. */
+export function drizzleStatements(tx: Executor): Statements {
+  const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
+  return { rows, last: rows };
 }
