@@ -231,7 +231,8 @@ describe('the dashboard in a browser', () => {
     const page = await open(ctx, '/bus');
     const read = (name: string) => async (): Promise<string> =>
       (await page.locator(`section.bridge[data-bridge="${name}"] dl.status`).innerText()).replace(/\s+/g, ' ').replace(/20\d\d-\d\d-\d\d \d\d:\d\d:\d\dZ/g, '<time>');
-    expect(await page.locator('section.bridge h2').allInnerTexts()).toEqual(['Bridge default fedmsg over ZeroMQ', `Bridge ${AMQP_BRIDGE} fedora-messaging over AMQP`]);
+    // The page draws its bridges once the bridges query answers: wait for them.
+    await expect.poll(() => page.locator('section.bridge h2').allInnerTexts(), { timeout: 10_000 }).toEqual(['Bridge default fedmsg over ZeroMQ', `Bridge ${AMQP_BRIDGE} fedora-messaging over AMQP`]);
     await expect.poll(read('default'), { timeout: 10_000 }).toBe('state active cursor 6 latest seq 6 lag 0 last publish <time>');
     await expect
       .poll(read(AMQP_BRIDGE), { timeout: 10_000 })
