@@ -12,10 +12,14 @@ import { BusPublisher } from './publisher.ts';
 import { ReplayServer } from './replay.ts';
 
 /**
- * How many emissions may be in the making at once (signing on the thread
- * pool) ahead of the one published next. Four is libuv's default pool size.
+ * How many emissions may be in the making at once (signing on libuv's thread
+ * pool) ahead of the one published next. Far more than the pool's four
+ * threads: the pool then signs back to back, without waiting for a turn of
+ * the event loop between one signature and the next; with a window of four,
+ * each signature waited for one, and at 500 emissions/s on two cores the
+ * bridge fell behind by a second (bench phases 5 and 9).
  */
-const SIGN_WINDOW = 4;
+const SIGN_WINDOW = 64;
 
 export interface FedmsgSinkOptions {
   /** Where replayed rows are read. */

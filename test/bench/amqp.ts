@@ -4,7 +4,7 @@
  * server so that the figures of both buses come from one run.
  *
  *   latency     recordResults of 10 paced at 500 emissions/s, every result a state change, both
- *               bridges on (fedmsg signed, AMQP with both topics): time from the mutation's answer
+ *               bridges on (AMQP with both topics; fedmsg unsigned, then signed): time from the mutation's answer
  *               (after its commit) to the arrival at a ZeroMQ SUB socket, and to the arrival of the
  *               emission's last AMQP message at a queue bound to amq.topic
  *   throughput  N stored emissions, then an AMQP bridge of a new name from cursor 0: confirmed
@@ -98,7 +98,7 @@ export interface AmqpLatencyResult {
 
 export async function amqpLatency(
   baseUrl: string,
-  options: { rate: number; batch: number; durationMs: number; warmupMs: number; nodeArgs: string[] },
+  options: { rate: number; batch: number; durationMs: number; warmupMs: number; nodeArgs: string[]; signed: boolean },
 ): Promise<AmqpLatencyResult> {
   const db = await createBenchDatabase(baseUrl);
   const topicPrefix = prefix();
@@ -109,7 +109,7 @@ export async function amqpLatency(
     const env = {
       ...(await ports()),
       RESULTSBUS_BRIDGE: 'on',
-      ...signing(true),
+      ...signing(options.signed),
       RESULTSBUS_TOPIC_PREFIX: topicPrefix,
       RESULTSBUS_AMQP_URL: BENCH_AMQP_URL,
       RESULTSBUS_PUBLIC_URL: 'https://resultsdb.example.org',
