@@ -19,7 +19,7 @@ import { ReplayServer } from './replay.ts';
  * each signature waited for one, and at 500 emissions/s on two cores the
  * bridge fell behind by a second (bench phases 5 and 9).
  */
-const SIGN_WINDOW = 64;
+export const SIGN_WINDOW = 64;
 
 export interface FedmsgSinkOptions {
   /** Where replayed rows are read. */

@@ -9,6 +9,7 @@ import { readCursor } from '../../src/bridge/cursor.ts';
 import type { EmissionSource } from '../../src/bridge/source.ts';
 import type { EmissionForBus } from '../../src/fedmsg/envelope.ts';
 import { loadSigner, type Signer } from '../../src/fedmsg/signing.ts';
+import { SIGN_WINDOW } from '../../src/fedmsg/sink.ts';
 import { BusListener } from '../helpers/bus.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { type MemoryLogger, memoryLogger } from '../helpers/log.ts';
@@ -97,20 +98,23 @@ it('survives the stream failing while its signing window is full, and resumes af
   } };
   const log = memoryLogger();
   const subscriptions: number[] = [];
+  // More emissions than the window holds come before the failure: the window is full when it comes.
+  const failAt = SIGN_WINDOW + 2;
+  const last = SIGN_WINDOW + 4;
   const source: EmissionSource = async function* (after, signal) {
     subscriptions.push(after);
-    for (let seq = after + 1; seq <= 8; seq++) {
-      if (subscriptions.length === 1 && seq === 6) throw new Error('stream lost');
+    for (let seq = after + 1; seq <= last; seq++) {
+      if (subscriptions.length === 1 && seq === failAt) throw new Error('stream lost');
       yield emission(seq);
     }
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
   };
   bus = await start(source, log, signer);
-  const got = await bus.waitFor(8);
-  expect(got.map((m) => m.envelope.seq_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  const got = await bus.waitFor(last);
+  expect(got.map((m) => m.envelope.seq_id)).toEqual(Array.from({ length: last }, (_, i) => i + 1));
   expect(got.every((m) => m.envelope.crypto === 'x509')).toBe(true);
   // Nothing past the last seq sent was lost or skipped: the second subscription starts there.
   expect(subscriptions).toHaveLength(2);
   expect(log.text()).toContain(`lost the emission stream (stream lost); resuming after seq ${subscriptions[1]}`);
-  await expect.poll(() => readCursor(database.db, 'default')).toBe(8);
+  await expect.poll(() => readCursor(database.db, 'default')).toBe(last);
 });
