@@ -56,7 +56,7 @@ export interface Signer {
   sign<E extends UnsignedEnvelope>(envelope: E): SignedEnvelope<E>;
   /**
    * The same as `sign`, with the RSA operation on libuv's thread pool, so
-   * that the event loop goes on serving while it runs (about 1 ms on a slow
+   * that the event loop goes on serving while it runs (about 0.7 ms on this kind of
    * core). Same bytes.
    */
   signAsync<E extends UnsignedEnvelope>(envelope: E): Promise<SignedEnvelope<E>>;

@@ -4,7 +4,7 @@
  * server so that the figures of both buses come from one run.
  *
  *   latency     recordResults of 10 paced at 500 emissions/s, every result a state change, both
- *               bridges on (AMQP with both topics; fedmsg unsigned, then signed): time from the mutation's answer
+ *               bridges on (AMQP with both topics; fedmsg signed or not, as asked): time from the mutation's answer
  *               (after its commit) to the arrival at a ZeroMQ SUB socket, and to the arrival of the
  *               emission's last AMQP message at a queue bound to amq.topic
  *   throughput  N stored emissions, then an AMQP bridge of a new name from cursor 0: confirmed
