@@ -136,6 +136,11 @@ export async function tailAmqp(options: AmqpTailOptions): Promise<void> {
         await model?.close().catch(() => {});
         throw new CliError(`no exchange ${JSON.stringify(options.exchange)} on ${where} (--exchange)`);
       }
+      // The broker said no to these credentials: trying again cannot help.
+      if (/ACCESS[-_]REFUSED/.test(why)) {
+        await model?.close().catch(() => {});
+        throw new CliError(`tail: the broker at ${where} refused the connection (${why}); check the user and password in --amqp`, 1);
+      }
       if (!told) console.error(`resultsbus: tail: cannot reach ${where} (${why}); retrying`);
       told = true;
     }

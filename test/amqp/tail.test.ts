@@ -50,4 +50,13 @@ describe.skipIf(missing !== undefined)('resultsbus tail --amqp', () => {
     expect(url.stderr).toContain('--amqp must be an amqp:// or amqps:// URL');
     expect(url.stderr).not.toContain('secret');
   });
+
+  it('ends with exit code 1 when the broker refuses the login, instead of retrying forever', async () => {
+    const wrong = new URL(AMQP_URL);
+    wrong.password = 'wrong-secret';
+    const login = await run(['tail', '--amqp', wrong.toString()], {}, 30_000);
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(/^resultsbus: tail: the broker at amqp:\/\/guest:\*\*\*@127\.0\.0\.1:5672.* refused the connection \(.*ACCESS.REFUSED.*\); check the user and password in --amqp$/m);
+    expect(login.stderr).not.toContain('wrong-secret');
+  });
 });
