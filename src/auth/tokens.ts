@@ -82,7 +82,7 @@ export class TokenVerifier {
     // RFC 7235: the scheme, one or more spaces, the token; a tab or line break is not a separator.
     const match = /^Bearer +([\x21-\x7e]+) *$/i.exec(authorization ?? '');
     if (!match?.[1]) {
-      throw new UserError('UNAUTHENTICATED', 'writing needs an "Authorization: Bearer <token>" header; create a token with `resultsbus token create NAME`');
+      throw new UserError('UNAUTHENTICATED', 'writing needs an "Authorization: Bearer <token>" header; use the token `serve` printed at its first start, or create one with `resultsbus token create NAME` (on PGlite, with the server stopped)');
     }
     const hash = hashToken(match[1]);
     const now = Date.now();

@@ -221,7 +221,7 @@ describe('write auth', () => {
       const none = await post(server, path, payload, { token: null });
       expect(none.status).toBe(401);
       expect(none.body).toEqual({
-        message: 'writing needs an "Authorization: Bearer <token>" header; create a token with `resultsbus token create NAME`',
+        message: 'writing needs an "Authorization: Bearer <token>" header; use the token `serve` printed at its first start, or create one with `resultsbus token create NAME` (on PGlite, with the server stopped)',
       });
       const wrong = await post(server, path, payload, { token: 'rb_not-a-token' });
       expect(wrong.status).toBe(401);
