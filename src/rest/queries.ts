@@ -66,15 +66,24 @@ function dataList(key: string): SQL {
   return stored;
 }
 
-/** `data[key]` as stored holds one of the filter's values (or matches one of its patterns). */
+/** A data filter's values as a text[]: its patterns turned into LIKE's when it is a `:like` filter. */
+function filterValues(f: DataFilter): SQL {
+  return textArray(f.like ? f.values.map(likePattern) : f.values);
+}
+
+/**
+ * `data[key]` as stored holds one of the filter's values (or matches one of
+ * its patterns). The key is a literal, so that an exact `item` can use
+ * `results_subjectless_item_idx`, whose expression names it as one.
+ */
 function storedMatch(f: DataFilter, values: SQL): SQL {
   // `?|`: a string equal to one of them, or a list holding one.
-  if (!f.like) return sql`(r.data -> ${f.key}::text) ?| ${values}`;
+  if (!f.like) return sql`(r.data -> ${keyLiteral(f.key)}) ?| ${values}`;
   return sql`EXISTS (SELECT 1 FROM jsonb_array_elements_text(${storedList(f.key)}) AS v(value) WHERE v.value LIKE ANY(${values}))`;
 }
 
 function dataCondition(f: DataFilter): SQL {
-  const values = textArray(f.like ? f.values.map(likePattern) : f.values);
+  const values = filterValues(f);
   if (f.key === 'item' || f.key === 'type') {
     // A result with a subject has its item and type in its item's row; one
     // with none (src/results/subject.ts) may still name either in `data`.
@@ -128,7 +137,7 @@ function keyConditions(q: ResultsQuery): SQL | undefined {
   const itemFilters = q.data.filter(onItem);
   if (!itemFilters.some((f) => f.key === 'item')) return undefined;
   const out = itemFilters.map((f) => {
-    const values = textArray(f.like ? f.values.map(likePattern) : f.values);
+    const values = filterValues(f);
     const column = f.key === 'item' ? sql`i.name` : sql`i.type`;
     return f.like ? sql`${column} LIKE ANY(${values})` : sql`${column} = ANY(${values})`;
   });
@@ -399,15 +408,11 @@ export function latestStatement(q: ResultsQuery, variantKeys: readonly string[])
 
 /**
  * For results with no subject: the query's `item` and `type` filters on
- * `data` (an exact `item` through `results_subjectless_item_idx`, whose
- * expression names the key as a literal, so the key here is one too).
+ * `data` (an exact `item` through `results_subjectless_item_idx`).
  */
 function subjectlessKeys(q: ResultsQuery): SQL {
   return sql.join(
-    q.data.filter(onItem).map((f) => {
-      const values = textArray(f.like ? f.values.map(likePattern) : f.values);
-      return f.like ? storedMatch(f, values) : sql`(r.data -> ${keyLiteral(f.key)}) ?| ${values}`;
-    }),
+    q.data.filter(onItem).map((f) => storedMatch(f, filterValues(f))),
     sql` AND `,
   );
 }

@@ -58,10 +58,13 @@ const isKeyed = (input: ValidResultInput): input is Keyed => input.item !== null
 type EmissionRef = { kind: 'stored'; seq: number } | { kind: 'new'; k: number };
 
 /** A locked task state as the group goes through its results. */
-interface GroupState extends RuleState {
+interface GroupState {
   id: number;
+  /** The outcome of its last emission; null when it never emitted (then `lastEmission` is null too). */
+  emittedOutcome: string | null;
   lastEmission: EmissionRef | null;
   stateVersion: number;
+  /** Set by each of the group's results of the key (every locked key has at least one). */
   lastOutcome: string | null;
   lastResultId: number | null;
   /** Results and emissions this group added. */
@@ -112,12 +115,11 @@ export async function applyGroup(tx: Statements, inputs: readonly ValidResultInp
     const lastSeq = row.last_emission_seq;
     states.set(stateKey(row.testcase_id, row.item_id, row.variant), {
       id: row.id,
-      emitted: lastSeq !== null,
       emittedOutcome: row.emitted_outcome,
       lastEmission: lastSeq === null ? null : { kind: 'stored', seq: Number(lastSeq) },
       stateVersion: row.state_version,
-      lastOutcome: row.last_outcome,
-      lastResultId: row.last_result_id === null ? null : Number(row.last_result_id),
+      lastOutcome: null,
+      lastResultId: null,
       results: 0,
       emissions: 0,
     });
@@ -176,7 +178,8 @@ export async function applyGroup(tx: Statements, inputs: readonly ValidResultInp
       return;
     }
     const state = states.get(keyed.key) as GroupState;
-    const decision = decide(state, input);
+    const rule: RuleState = { emitted: state.lastEmission !== null, emittedOutcome: state.emittedOutcome };
+    const decision = decide(rule, input);
     state.stateVersion += 1;
     state.results += 1;
     state.lastOutcome = input.outcome;
@@ -237,7 +240,7 @@ export async function applyGroup(tx: Statements, inputs: readonly ValidResultInp
       arch: input.arch,
     });
     row.emission_k = k;
-    Object.assign(state, after(state, input, decision));
+    state.emittedOutcome = after(rule, input, decision).emittedOutcome;
     state.lastEmission = { kind: 'new', k };
     state.emissions += 1;
     decided.push({ view, emit: k, dup: null, emission });

@@ -24,12 +24,11 @@ import { type ApplyContext, applyGroup, type RecordedResult } from './apply.ts';
 import { DEFAULT_GROUP, GroupCommit, type GroupReport } from './group-commit.ts';
 import { ensureGroups, KnownGroups } from './groups.ts';
 import { type Created, IdCache, stateKey } from './ids.ts';
-import { drizzleStatements } from './statements.ts';
+import { drizzleStatements, pipelineStatements } from './statements.ts';
 import { DEFAULT_KEY_RULES, type KeyRules, type RecordResultInput, type ValidResultInput, validateResultInput } from './validate.ts';
 import type { EmissionView } from './views.ts';
 
 export type { RecordedResult } from './apply.ts';
-export { submitTime } from './apply.ts';
 export { EMISSIONS_CHANNEL, RESULTS_CHANNEL } from './sql/notify.ts';
 
 export interface RecorderOptions {
@@ -167,7 +166,7 @@ export class Recorder {
     // statement, COMMIT with the last); on PGlite, drizzle's.
     const pipeline = pipelineOf(db);
     const recorded = pipeline
-      ? await pipeline.transaction((tx) => applyGroup({ rows: tx.rows, last: tx.rowsAndCommit }, inputs, ctx))
+      ? await pipeline.transaction((tx) => applyGroup(pipelineStatements(tx), inputs, ctx))
       : await db.transaction((tx) => applyGroup(drizzleStatements(tx), inputs, ctx));
     // Committed: from here on nothing may throw, or the group would look
     // rolled back and be recorded again (src/results/group-commit.ts).

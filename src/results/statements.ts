@@ -4,7 +4,7 @@
  * inside a caller's transaction.
  */
 import type { SQL } from 'drizzle-orm';
-import { type Executor, queryRows } from '../db/client.ts';
+import { type Executor, type PipelinedTx, queryRows } from '../db/client.ts';
 
 export interface Statements {
   rows<T>(query: SQL): Promise<T[]>;
@@ -16,4 +16,9 @@ export interface Statements {
 export function drizzleStatements(tx: Executor): Statements {
   const rows = <T>(query: SQL): Promise<T[]> => queryRows<T>(tx, query);
   return { rows, last: rows };
+}
+
+/** The statements of a pipelined transaction (PostgreSQL): the last one sent with the COMMIT behind it. */
+export function pipelineStatements(tx: PipelinedTx): Statements {
+  return { rows: tx.rows, last: tx.rowsAndCommit };
 }

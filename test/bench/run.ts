@@ -213,12 +213,12 @@ class Bench {
     return row?.n ?? 0;
   }
 
-  /** recordResult over HTTP, closed loop, keys among the first `keys`. */
   /** The same API through yoga's full road (an Accept the short road does not take). */
   fullRoad(): Api {
     return new Api(this.server.url, this.server.token, transportFromEnv(), 'application/graphql-response+json');
   }
 
+  /** recordResult over HTTP, closed loop, keys among the first `keys`, by `clients` clients through `api`. */
   async http(durationMs: number, keys: number, warmupMs = this.scale.warmupMs, clients = HTTP_CLIENTS, api = this.api): Promise<{ load: LoadResult; cpu: CpuReport }> {
     const send = async (): Promise<void> => {
       await api.recordOne(this.work.input(this.work.randomKey(keys)));

@@ -25,12 +25,8 @@ export interface LockedRow {
   item_id: number;
   variant: string;
   emitted_outcome: string | null;
-  last_outcome: string | null;
-  last_result_id: number | string | null;
   last_emission_seq: number | string | null;
   state_version: number;
-  result_count: number;
-  emission_count: number;
   result_ids: Array<number | string> | null;
 }
 
@@ -41,8 +37,12 @@ export function lockOrder<K extends Pick<KeyToLock, 'testcase_id' | 'item_id' | 
   );
 }
 
-const COLUMNS = sql.raw(`id, testcase_id, item_id, variant, emitted_outcome, last_outcome, last_result_id,
-                         last_emission_seq, state_version, result_count, emission_count`);
+/**
+ * What the rule reads of a locked state (every group's result then sets its
+ * last outcome and result, and the counts are added to in the write).
+ */
+const columns = (alias: string): SQL =>
+  sql.raw(['id', 'testcase_id', 'item_id', 'variant', 'emitted_outcome', 'last_emission_seq', 'state_version'].map((c) => `${alias}${c}`).join(', '));
 
 /** Result ids, `count` of them, once `locked` has run to its end. */
 function withIds(locked: SQL, count: number): SQL {
@@ -70,7 +70,7 @@ export function lockOrCreateStates(keys: readonly KeyToLock[], results: number):
         FROM jsonb_to_recordset(${JSON.stringify(ordered)}::jsonb) AS k(testcase_id int, item_id int, arch text, variant text, ord int)
         ORDER BY k.ord
         ON CONFLICT (testcase_id, item_id, variant) DO UPDATE SET updated_at = task_states.updated_at
-        RETURNING ${COLUMNS}`,
+        RETURNING ${columns('')}`,
     results,
   );
 }
@@ -81,8 +81,7 @@ export function lockOrCreateStates(keys: readonly KeyToLock[], results: number):
  */
 export function lockStates(ids: readonly number[], results: number): SQL {
   return withIds(
-    sql`SELECT t.id, t.testcase_id, t.item_id, t.variant, t.emitted_outcome, t.last_outcome, t.last_result_id,
-               t.last_emission_seq, t.state_version, t.result_count, t.emission_count
+    sql`SELECT ${columns('t.')}
         FROM unnest(${`{${ids.join(',')}}`}::int[]) WITH ORDINALITY AS k(id, ord)
         JOIN task_states t ON t.id = k.id
         ORDER BY k.ord

@@ -53,6 +53,23 @@ const BuildResultsDocument = graphql(`
 `);
 
 /** `key=value` lines of a result's data; lists joined with commas. */
+/** A result's ref_url: a link when it is an http(s) URL, else its text. */
+function RefUrl({ url }: { url: string }) {
+  const href = httpUrl(url);
+  if (href === null) {
+    return (
+      <span class="ref-text" title="not an http(s) URL: shown as text">
+        {url}
+      </span>
+    );
+  }
+  return (
+    <a href={href} rel="noreferrer noopener">
+      log
+    </a>
+  );
+}
+
 function dataText(data: unknown): string {
   if (data === null || typeof data !== 'object') return '';
   return Object.entries(data as Record<string, unknown>)
@@ -207,17 +224,7 @@ export function BuildPage({ type, name }: { type: string; name: string }) {
                   </td>
                   <td data-label="note" class="note">{r.note}</td>
                   <td data-label="log">
-                    {r.refUrl !== null &&
-                      r.refUrl !== undefined &&
-                      (httpUrl(r.refUrl) !== null ? (
-                        <a href={r.refUrl} rel="noreferrer noopener">
-                          log
-                        </a>
-                      ) : (
-                        <span class="ref-text" title="not an http(s) URL: shown as text">
-                          {r.refUrl}
-                        </span>
-                      ))}
+                    {r.refUrl !== null && r.refUrl !== undefined && <RefUrl url={r.refUrl} />}
                   </td>
                   <td data-label="data">
                     <pre class="data">{dataText(r.data)}</pre>
